@@ -1,0 +1,104 @@
+package dev.jgrad.core.backend;
+
+import dev.jgrad.core.DType;
+import dev.jgrad.core.Device;
+import dev.jgrad.core.Storage;
+import dev.jgrad.core.Tensor;
+
+/**
+ * The kernels of one device, at tensor level and without autograd.
+ *
+ * <p>The tensor API ({@link Tensor} and {@code dev.jgrad.core.ops}) validates arguments, allocates outputs,
+ * resolves broadcasting into stride-0 views and records the graph; a backend only computes. Inputs may be
+ * arbitrary strided views; outputs are freshly allocated contiguous tensors unless stated. Every method
+ * here has a scalar implementation in {@link ReferenceBackend} (the oracle) and a fast one in
+ * {@link VectorBackend} (float32 on the Vector API); a CUDA backend plugs in through
+ * {@link BackendProvider}.
+ */
+public interface Backend {
+
+    /** The device whose tensors this backend computes on. */
+    Device device();
+
+    /** A zero-filled buffer for {@code numel} elements of {@code dtype} on this device. */
+    Storage allocate(DType dtype, int numel);
+
+    // ---- data movement ------------------------------------------------------------------------
+
+    /** {@code dst[i] = src[i]} for same-shaped views, converting dtypes. {@code dst} may be strided. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of the (possibly strided) view {@code dst}. */
+    void fill(Tensor dst, double value);
+
+    /** A host copy of {@code t} (identity for CPU tensors). */
+    default Tensor toCpu(Tensor t) {
+        if (t.device().isCpu()) return t;
+        throw new UnsupportedOperationException(device() + " backend cannot copy to the host");
+    }
+
+    /** A copy of the host tensor {@code t} on this backend's device. */
+    default Tensor fromCpu(Tensor t) {
+        if (device().isCpu()) return t;
+        throw new UnsupportedOperationException(device() + " backend cannot copy from the host");
+    }
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    /** {@code out = op(x)}, same shape. */
+    void unary(UnaryOp op, Tensor x, Tensor out);
+
+    /**
+     * {@code out = op(a, b)}; {@code a} and {@code b} already have {@code out}'s shape (broadcast operands are
+     * stride-0 views). Comparisons write a BOOL {@code out}.
+     */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** {@code out = cond ? a : b}, all four of one shape; {@code cond} is BOOL (or nonzero = true). */
+    void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    /**
+     * Reduces {@code x} along {@code dim} into {@code out}, which has {@code x}'s shape with {@code dim} of size
+     * 1 (F64/F32 values, or I64 indices for ARGMAX/ARGMIN). Sums run in a fixed order, so the result does not
+     * depend on the thread count.
+     */
+    void reduce(ReduceOp op, Tensor x, int dim, Tensor out);
+
+    /** Softmax (or log-softmax) along the last dimension: {@code out = exp(x - logsumexp(x))}. */
+    void softmax(Tensor x, Tensor out, boolean log);
+
+    /**
+     * The gradient of softmax along the last dimension, from its output {@code y} and output gradient {@code gy}:
+     * {@code gx = y ⊙ (gy − Σ gy⊙y)}; for log-softmax {@code gx = gy − exp(y) · Σ gy}.
+     */
+    void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log);
+
+    /** {@code out = log Σ exp(x)} along the last dimension, computed stably; {@code out} has the last dim 1. */
+    void logsumexp(Tensor x, Tensor out);
+
+    // ---- matrix products ----------------------------------------------------------------------
+
+    /**
+     * Batched matrix product {@code out[i] = a[i] · b[i] + beta · out[i]} over 3-D views: {@code a} is
+     * {@code (batch, m, k)}, {@code b} is {@code (batch, k, n)}, {@code out} is {@code (batch, m, n)} with unit
+     * column stride. {@code a} and {@code b} each have a unit stride in one of their last two dimensions
+     * (a transposed view is read as such, never copied); their batch strides may be 0 (broadcast).
+     */
+    void matmul(Tensor a, Tensor b, Tensor out, float beta);
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    /** {@code out} = the slices of {@code x} along {@code dim} at {@code index} (1-D, I32/I64, validated). */
+    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** {@code dst[..., index[i], ...] += src[..., i, ...]} along {@code dim} (in place; repeated indices add). */
+    void indexAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    /** {@code out[i][j][k] = x[i][index[i][j][k]][k]} for {@code dim == 1} (torch.gather); index has out's shape. */
+    void gather(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** {@code dst[i][index[i][j][k]][k] += src[i][j][k]} for {@code dim == 1} (in place; the adjoint of gather). */
+    void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src);
+}

@@ -1,0 +1,318 @@
+package dev.jgrad.core.backend;
+
+import dev.jgrad.core.Storage;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.kernels.Sgemm;
+import dev.jgrad.core.kernels.ReferenceSgemm;
+import dev.jgrad.core.parallel.Parallel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast CPU backend: float32 kernels on the Vector API, threaded on the shared pool. Anything else
+ * (float64, integer types, unusual layouts) is handed to the {@link ReferenceBackend} it extends, so both
+ * always agree on what is computed.
+ */
+public class VectorBackend extends ReferenceBackend {
+
+    private static final VectorSpecies<Float> S = VectorMath.S;
+    /** Elements per parallel task for memory-bound kernels: large enough to amortise a fork. */
+    static final int GRAIN = 1 << 14;
+
+    private final Sgemm sgemm = new ReferenceSgemm();
+
+    static float[] f(Tensor t) {
+        return ((Storage.FloatStorage) t.storage()).data;
+    }
+
+    // ---- data movement ------------------------------------------------------------------------
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        if (!allF32(src, dst)) {
+            super.copy(src, dst);
+            return;
+        }
+        float[] s = f(src), d = f(dst);
+        StridedLoop loop = new StridedLoop(src, dst);
+        int inner = loop.innerLength;
+        boolean unit = loop.innerStrides[0] == 1 && loop.innerStrides[1] == 1;
+        int ss = loop.innerStrides[0], ds = loop.innerStrides[1];
+        Parallel.forRange(loop.outerCount(), Math.max(1, GRAIN / Math.max(inner, 1)), (from, to) ->
+                loop.forRuns(from, to, (off, n) -> {
+                    if (unit) {
+                        System.arraycopy(s, off[0], d, off[1], n);
+                    } else {
+                        for (int i = 0, a = off[0], b = off[1]; i < n; i++, a += ss, b += ds) d[b] = s[a];
+                    }
+                }));
+    }
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        if (!allF32(dst)) {
+            super.fill(dst, value);
+            return;
+        }
+        float[] d = f(dst);
+        float v = (float) value;
+        StridedLoop loop = new StridedLoop(dst);
+        int ds = loop.innerStrides[0];
+        loop.forRuns(0, loop.outerCount(), (off, n) -> {
+            if (ds == 1) java.util.Arrays.fill(d, off[0], off[0] + n, v);
+            else for (int i = 0, p = off[0]; i < n; i++, p += ds) d[p] = v;
+        });
+    }
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor out) {
+        if (!allF32(x, out)) {
+            super.unary(op, x, out);
+            return;
+        }
+        StridedLoop loop = new StridedLoop(x, out);
+        if (!loop.innerUnitOrBroadcast(1) || loop.innerStrides[0] != 1 && loop.innerLength > 1) {
+            super.unary(op, x, out);
+            return;
+        }
+        float[] xs = f(x), os = f(out);
+        forRunsParallel(loop, (off, n) -> VectorElementwise.unary(op, xs, off[0], os, off[1], n));
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (op.isComparison() || !allF32(a, b, out) || op == BinaryOp.POW) {
+            super.binary(op, a, b, out);
+            return;
+        }
+        StridedLoop loop = new StridedLoop(a, b, out);
+        if (!loop.innerUnitOrBroadcast(2)) {
+            super.binary(op, a, b, out);
+            return;
+        }
+        float[] as = f(a), bs = f(b), os = f(out);
+        int sa = loop.innerLength > 1 ? loop.innerStrides[0] : 1, sb = loop.innerLength > 1 ? loop.innerStrides[1] : 1;
+        forRunsParallel(loop, (off, n) -> VectorElementwise.binary(op, as, off[0], sa, bs, off[1], sb, os, off[2], n));
+    }
+
+    private static void forRunsParallel(StridedLoop loop, StridedLoop.RunBody body) {
+        int runs = loop.outerCount(), inner = loop.innerLength;
+        if (runs == 1 && inner >= 2 * GRAIN) {
+            // One long run: split it into pieces.
+            int[] base = loop.offsets.clone();
+            int[] st = loop.innerStrides;
+            Parallel.forRange(inner, GRAIN, (from, to) -> {
+                int[] off = new int[base.length];
+                for (int k = 0; k < off.length; k++) off[k] = base[k] + from * st[k];
+                body.run(off, to - from);
+            });
+            return;
+        }
+        Parallel.forRange(runs, Math.max(1, GRAIN / Math.max(inner, 1)), (from, to) -> loop.forRuns(from, to, body));
+    }
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int dim, Tensor out) {
+        if (!allF32(x) || !x.isContiguous() || (op != ReduceOp.SUM && op != ReduceOp.MEAN)) {
+            super.reduce(op, x, dim, out);
+            return;
+        }
+        int[] shape = x.shape();
+        int outer = 1, inner = 1, r = shape[dim];
+        for (int i = 0; i < dim; i++) outer *= shape[i];
+        for (int i = dim + 1; i < shape.length; i++) inner *= shape[i];
+        float[] xs = f(x), os = f(out);
+        int xo = x.offset(), oo = out.offset();
+        float scale = op == ReduceOp.MEAN ? 1f / r : 1f;
+        final int fo = outer, fi = inner, fr = r;
+        if (inner == 1 && outer == 1) {
+            // One long vector: fixed-size blocks summed in parallel, then combined in block order.
+            int blocks = (r + GRAIN - 1) / GRAIN;
+            float[] partial = new float[Math.max(blocks, 1)];
+            Parallel.forRange(blocks, 1, (from, to) -> {
+                for (int bIdx = from; bIdx < to; bIdx++) {
+                    int start = bIdx * GRAIN;
+                    partial[bIdx] = VectorElementwise.sum(xs, xo + start, Math.min(GRAIN, fr - start));
+                }
+            });
+            float s = 0;
+            for (float p : partial) s += p;
+            os[oo] = s * scale;
+        } else if (inner == 1) {
+            Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(r, 1)), (from, to) -> {
+                for (int o = from; o < to; o++) os[oo + o] = VectorElementwise.sum(xs, xo + o * fr, fr) * scale;
+            });
+        } else {
+            // out[o, i] = Σ_r x[o, r, i]: accumulate whole rows, vectorised along i.
+            Parallel.forRange(fo * ((fi + 1023) / 1024), Math.max(1, GRAIN / Math.max(fr * Math.min(fi, 1024), 1)), (from, to) -> {
+                int tiles = (fi + 1023) / 1024;
+                for (int t = from; t < to; t++) {
+                    int o = t / tiles, i0 = (t % tiles) * 1024, len = Math.min(1024, fi - i0);
+                    int dst = oo + o * fi + i0;
+                    java.util.Arrays.fill(os, dst, dst + len, 0f);
+                    for (int q = 0; q < fr; q++) VectorElementwise.accumulate(os, dst, xs, xo + (o * fr + q) * fi + i0, len);
+                    if (scale != 1f) for (int j = 0; j < len; j++) os[dst + j] *= scale;
+                }
+            });
+        }
+    }
+
+    @Override
+    public void softmax(Tensor x, Tensor out, boolean log) {
+        if (!allF32(x, out) || !x.isContiguous() || !out.isContiguous()) {
+            super.softmax(x, out, log);
+            return;
+        }
+        int n = x.size(-1), rows = x.numel() / Math.max(n, 1);
+        float[] xs = f(x), os = f(out);
+        int xo = x.offset(), oo = out.offset();
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(n, 1)), (from, to) -> {
+            for (int r = from; r < to; r++) softmaxRow(xs, xo + r * n, os, oo + r * n, n, log);
+        });
+    }
+
+    /** One row: m = max, s = Σ e^(x−m); out = e^(x−m)/s, or x − m − ln s for log-softmax. */
+    static void softmaxRow(float[] x, int xo, float[] out, int oo, int n, boolean log) {
+        float m = VectorElementwise.max(x, xo, n);
+        if (m == Float.NEGATIVE_INFINITY) m = 0; // an all −∞ row gives NaN like PyTorch via 0/0 below
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, bound = S.loopBound(n);
+        for (; i < bound; i += S.length()) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm));
+            if (!log) e.intoArray(out, oo + i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xo + i] - m);
+            if (!log) out[oo + i] = e;
+            sum += e;
+        }
+        if (log) {
+            float shift = m + (float) Math.log(sum);
+            FloatVector vs = FloatVector.broadcast(S, shift);
+            for (i = 0; i < bound; i += S.length()) FloatVector.fromArray(S, x, xo + i).sub(vs).intoArray(out, oo + i);
+            for (; i < n; i++) out[oo + i] = x[xo + i] - shift;
+        } else {
+            float inv = 1f / sum;
+            for (i = 0; i < bound; i += S.length()) FloatVector.fromArray(S, out, oo + i).mul(inv).intoArray(out, oo + i);
+            for (; i < n; i++) out[oo + i] *= inv;
+        }
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+        if (!allF32(y, gy, gx) || !y.isContiguous() || !gy.isContiguous() || !gx.isContiguous()) {
+            super.softmaxBackward(y, gy, gx, log);
+            return;
+        }
+        int n = y.size(-1), rows = y.numel() / Math.max(n, 1);
+        float[] ys = f(y), gs = f(gy), os = f(gx);
+        int yo = y.offset(), go = gy.offset(), oo = gx.offset();
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(n, 1)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int yr = yo + r * n, gr = go + r * n, or = oo + r * n;
+                float dot = 0;
+                if (log) dot = VectorElementwise.sum(gs, gr, n);
+                else for (int j = 0; j < n; j++) dot += gs[gr + j] * ys[yr + j];
+                for (int j = 0; j < n; j++)
+                    os[or + j] = log ? gs[gr + j] - (float) Math.exp(ys[yr + j]) * dot : ys[yr + j] * (gs[gr + j] - dot);
+            }
+        });
+    }
+
+    @Override
+    public void logsumexp(Tensor x, Tensor out) {
+        if (!allF32(x, out) || !x.isContiguous()) {
+            super.logsumexp(x, out);
+            return;
+        }
+        int n = x.size(-1), rows = x.numel() / Math.max(n, 1);
+        float[] xs = f(x), os = f(out);
+        int xo = x.offset(), oo = out.offset();
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(n, 1)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = xo + r * n;
+                float m = VectorElementwise.max(xs, base, n);
+                if (Float.isInfinite(m)) {
+                    os[oo + r] = m;
+                    continue;
+                }
+                FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
+                int i = 0;
+                for (; i < S.loopBound(n); i += S.length())
+                    acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, xs, base + i).sub(vm)));
+                float s = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < n; i++) s += (float) Math.exp(xs[base + i] - m);
+                os[oo + r] = m + (float) Math.log(s);
+            }
+        });
+    }
+
+    // ---- matrix products ----------------------------------------------------------------------
+
+    @Override
+    public void matmul(Tensor a, Tensor b, Tensor out, float beta) {
+        if (!allF32(a, b, out) || out.stride(2) != 1 && out.size(2) > 1) {
+            super.matmul(a, b, out, beta);
+            return;
+        }
+        int batch = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
+        boolean ta = a.stride(2) != 1 && k > 1, tb = b.stride(2) != 1 && n > 1;
+        int lda = ta ? a.stride(2) : a.stride(1), ldb = tb ? b.stride(2) : b.stride(1);
+        if (ta && a.stride(1) != 1 && m > 1 || tb && b.stride(1) != 1 && k > 1) {
+            super.matmul(a, b, out, beta);
+            return;
+        }
+        // Degenerate dims carry no stride information: give BLAS-valid leading dimensions.
+        if (!ta) lda = Math.max(lda, k);
+        else lda = Math.max(lda, m);
+        if (!tb) ldb = Math.max(ldb, n);
+        else ldb = Math.max(ldb, k);
+        int ldc = Math.max(out.stride(1), n);
+        sgemm.sgemmBatched(batch, ta, tb, m, n, k, 1f,
+                f(a), a.offset(), lda, a.stride(0),
+                f(b), b.offset(), ldb, b.stride(0),
+                beta, f(out), out.offset(), ldc, out.stride(0));
+    }
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    @Override
+    public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
+        if (dim != 0 || x.rank() != 2 || !allF32(x, out) || !x.isContiguous() || !out.isContiguous()) {
+            super.indexSelect(x, dim, index, out);
+            return;
+        }
+        // Embedding-style row gather: out[i, :] = x[index[i], :].
+        int cols = x.size(1), rows = index.size(0);
+        float[] xs = f(x), os = f(out);
+        long[] ids = index.toLongArray();
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(cols, 1)), (from, to) -> {
+            for (int i = from; i < to; i++)
+                System.arraycopy(xs, x.offset() + (int) ids[i] * cols, os, out.offset() + i * cols, cols);
+        });
+    }
+
+    @Override
+    public void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        if (dim != 0 || dst.rank() != 2 || !allF32(dst, src) || !dst.isContiguous() || !src.isContiguous()) {
+            super.indexAdd(dst, dim, index, src);
+            return;
+        }
+        // Embedding backward: dst[index[i], :] += src[i, :], in index order (repeated ids add up identically
+        // on every run).
+        int cols = dst.size(1), rows = index.size(0);
+        float[] ds = f(dst), ss = f(src);
+        long[] ids = index.toLongArray();
+        for (int i = 0; i < rows; i++)
+            VectorElementwise.accumulate(ds, dst.offset() + (int) ids[i] * cols, ss, src.offset() + i * cols, cols);
+    }
+}
