@@ -32,10 +32,11 @@ import java.util.List;
  */
 public final class Tensor {
 
-    private final Storage storage;
-    private final int[] shape;
-    private final int[] strides;
-    private final int offset;
+    // Not final only so that setData can move a parameter (to a device, for instance) in place.
+    private Storage storage;
+    private int[] shape;
+    private int[] strides;
+    private int offset;
 
     private boolean requiresGrad;
     private boolean retainGrad;
@@ -326,6 +327,21 @@ public final class Tensor {
     /** Back-propagates; with {@code retainGraph} the graph can be walked again. */
     public void backward(Tensor gradient, boolean retainGraph) {
         Autograd.backward(this, gradient, retainGraph);
+    }
+
+    /**
+     * Makes this tensor a view of {@code source}'s data (like PyTorch's {@code param.data = source}): the object
+     * identity stays, so optimizers and modules holding this tensor see the new values, device or shape.
+     * Only for leaves; the gradient is cleared when the shape or device changes.
+     */
+    public void setData(Tensor source) {
+        if (gradFn != null) throw new IllegalStateException("setData on a non-leaf tensor");
+        boolean sameKind = Arrays.equals(shape, source.shape) && device().equals(source.device());
+        this.storage = source.storage;
+        this.shape = source.shape.clone();
+        this.strides = source.strides.clone();
+        this.offset = source.offset;
+        if (!sameKind) this.grad = null;
     }
 
     /** The same data, cut from the graph. */
