@@ -102,10 +102,13 @@ public class VectorBackend extends ReferenceBackend {
     private static void forRunsParallel(StridedLoop loop, StridedLoop.RunBody body) {
         int runs = loop.outerCount(), inner = loop.innerLength;
         if (runs == 1 && inner >= 2 * GRAIN) {
-            // One long run: split it into pieces.
+            // One long run: split it into fixed blocks of GRAIN elements (a multiple of every vector length),
+            // so the same elements take the vector path whatever the thread count.
             int[] base = loop.offsets.clone();
             int[] st = loop.innerStrides;
-            Parallel.forRange(inner, GRAIN, (from, to) -> {
+            int blocks = (inner + GRAIN - 1) / GRAIN;
+            Parallel.forRange(blocks, 1, (fromBlock, toBlock) -> {
+                int from = fromBlock * GRAIN, to = Math.min(inner, toBlock * GRAIN);
                 int[] off = new int[base.length];
                 for (int k = 0; k < off.length; k++) off[k] = base[k] + from * st[k];
                 body.run(off, to - from);
@@ -189,7 +192,7 @@ public class VectorBackend extends ReferenceBackend {
             if (!log) e.intoArray(out, oo + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xo + i] - m);
             if (!log) out[oo + i] = e;
@@ -249,7 +252,7 @@ public class VectorBackend extends ReferenceBackend {
                 int i = 0;
                 for (; i < S.loopBound(n); i += S.length())
                     acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, xs, base + i).sub(vm)));
-                float s = acc.reduceLanes(VectorOperators.ADD);
+                float s = VectorMath.sumLanes(acc);
                 for (; i < n; i++) s += (float) Math.exp(xs[base + i] - m);
                 os[oo + r] = m + (float) Math.log(s);
             }

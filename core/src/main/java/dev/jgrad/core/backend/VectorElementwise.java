@@ -24,21 +24,18 @@ final class VectorElementwise {
             switch (op) {
                 case NEG -> v.neg().intoArray(out, oo + i);
                 case EXP -> VectorMath.exp(v).intoArray(out, oo + i);
-                case LOG -> v.lanewise(VectorOperators.LOG).intoArray(out, oo + i);
                 case SQRT -> v.sqrt().intoArray(out, oo + i);
                 case RSQRT -> VectorMath.inv(v.sqrt()).intoArray(out, oo + i);
                 case ABS -> v.abs().intoArray(out, oo + i);
                 case SQUARE -> v.mul(v).intoArray(out, oo + i);
                 case RECIPROCAL -> VectorMath.inv(v).intoArray(out, oo + i);
-                case SIN -> v.lanewise(VectorOperators.SIN).intoArray(out, oo + i);
-                case COS -> v.lanewise(VectorOperators.COS).intoArray(out, oo + i);
-                case TANH -> v.lanewise(VectorOperators.TANH).intoArray(out, oo + i);
+                case TANH -> VectorMath.tanh(v).intoArray(out, oo + i);
                 case SIGMOID -> VectorMath.sigmoid(v).intoArray(out, oo + i);
                 case RELU -> v.max(0f).intoArray(out, oo + i);
                 case GELU -> VectorMath.gelu(v).intoArray(out, oo + i);
                 case GELU_TANH -> VectorMath.geluTanh(v).intoArray(out, oo + i);
                 case SILU -> v.mul(VectorMath.sigmoid(v)).intoArray(out, oo + i);
-                case SIGN -> scalarUnary(op, x, xo + i, out, oo + i, L);
+                case SIGN, LOG, SIN, COS -> scalarUnary(op, x, xo + i, out, oo + i, L); // not hot: Math per lane
             }
         }
         scalarUnary(op, x, xo + i, out, oo + i, n - i);
@@ -97,7 +94,7 @@ final class VectorElementwise {
             acc1 = acc1.add(FloatVector.fromArray(S, x, o + i + L));
         }
         for (; i < S.loopBound(n); i += L) acc0 = acc0.add(FloatVector.fromArray(S, x, o + i));
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) s += x[o + i];
         return s;
     }

@@ -1,13 +1,25 @@
 package dev.jgrad.core.backend;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float32 special functions on whole vectors. The exponential, logarithm and tanh come from the Vector API
- * (the JIT maps them to SIMD math routines); erf, which it lacks, is the Abramowitz–Stegun 7.1.26
- * approximation (absolute error below 1.5e-7, at the level of float32 rounding).
+ * Float32 special functions on whole vectors, built only from add, multiply, FMA and bit manipulation.
+ *
+ * <p>Why not the Vector API's own {@code lanewise(EXP)}: the JIT maps it to a SIMD math library while the
+ * interpreter computes it lane by lane with {@code Math.exp}, and the two round differently — the same
+ * program would give different bits before and after compilation, breaking bit-exact resumption of training.
+ * Plain IEEE arithmetic rounds identically everywhere. For the same reason lane sums use {@link #sumLanes}, a
+ * fixed left-to-right order, never {@code reduceLanes(ADD)}, whose order is unspecified.
+ *
+ * <ul>
+ *   <li>exp: Cody–Waite range reduction {@code x = n·ln2 + r} and a degree-6 polynomial for {@code e^r}
+ *       (Cephes expf, about 1 ulp), scaled by {@code 2^n} through the exponent bits;</li>
+ *   <li>tanh: an odd polynomial near 0 (Cephes tanhf), {@code 1 − 2/(e^{2x} + 1)} elsewhere;</li>
+ *   <li>erf: Abramowitz–Stegun 7.1.26 (absolute error below 1.5e-7, float32 rounding level).</li>
+ * </ul>
  */
 final class VectorMath {
 
@@ -26,8 +38,47 @@ final class VectorMath {
         return FloatVector.broadcast(S, 1f).div(x);
     }
 
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND_MAGIC = 12582912f; // 1.5·2^23: adding and subtracting rounds to an integer
+    private static final float EXP_MAX = 88.3762626647949f, EXP_MIN = -87.3365447504f;
+
+    /** e^x for every lane: +∞ above ~88.38, 0 below ~−87.34 (no subnormal results), NaN stays NaN. */
     static FloatVector exp(FloatVector x) {
-        return x.lanewise(VectorOperators.EXP);
+        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector n = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f).fma(r, FloatVector.broadcast(S, 8.3334519073E-3f))
+                .fma(r, FloatVector.broadcast(S, 4.1665795894E-2f)).fma(r, FloatVector.broadcast(S, 1.6666665459E-1f))
+                .fma(r, FloatVector.broadcast(S, 5.0000001201E-1f));
+        FloatVector er = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector scaled = er.mul(bits.reinterpretAsFloats());
+        scaled = scaled.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+        scaled = scaled.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+        return scaled.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** tanh(x): x + x³·P(x²) for |x| < 0.625, else sign(x)·(1 − 2/(e^{2|x|} + 1)). */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector z = x.mul(x);
+        FloatVector small = z.fma(-5.70498872745E-3f, 2.06390887954E-2f).fma(z, FloatVector.broadcast(S, -5.37397155531E-2f))
+                .fma(z, FloatVector.broadcast(S, 1.33314422036E-1f)).fma(z, FloatVector.broadcast(S, -3.33332819422E-1f))
+                .mul(z).mul(x).add(x);
+        FloatVector e = exp(ax.mul(2f));
+        FloatVector large = FloatVector.broadcast(S, 1f).sub(inv(e.add(1f)).mul(2f));
+        large = large.blend(large.neg(), x.lt(0f));
+        return large.blend(small, ax.lt(0.625f));
+    }
+
+    /** Σ lanes in a fixed order (lane 0 first), identical in compiled and interpreted code. */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = new float[S.length()];
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (float f : lanes) s += f;
+        return s;
     }
 
     /** erf(x) = sign(x)·(1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^(−x²)), t = 1/(1 + p|x|). */
@@ -56,13 +107,13 @@ final class VectorMath {
     /** x/2·(1 + tanh(√(2/π)(x + 0.044715x³))). */
     static FloatVector geluTanh(FloatVector x) {
         FloatVector inner = x.mul(x).mul(0.044715f).add(1f).mul(x).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        return x.mul(0.5f).mul(tanh(inner).add(1f));
     }
 
     static FloatVector geluTanhGrad(FloatVector x) {
         FloatVector x2 = x.mul(x);
         FloatVector inner = x2.mul(0.044715f).add(1f).mul(x).mul(SQRT_2_OVER_PI);
-        FloatVector t = inner.lanewise(VectorOperators.TANH);
+        FloatVector t = tanh(inner);
         FloatVector dInner = x2.mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
         FloatVector sech2 = t.mul(t).neg().add(1f);
         return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(dInner));
