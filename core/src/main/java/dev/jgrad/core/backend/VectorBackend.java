@@ -3,7 +3,7 @@ package dev.jgrad.core.backend;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.kernels.Sgemm;
-import dev.jgrad.core.kernels.ReferenceSgemm;
+import dev.jgrad.core.kernels.VectorSgemm;
 import dev.jgrad.core.parallel.Parallel;
 
 import jdk.incubator.vector.FloatVector;
@@ -21,7 +21,7 @@ public class VectorBackend extends ReferenceBackend {
     /** Elements per parallel task for memory-bound kernels: large enough to amortise a fork. */
     static final int GRAIN = 1 << 14;
 
-    private final Sgemm sgemm = new ReferenceSgemm();
+    private final Sgemm sgemm = new VectorSgemm();
 
     static float[] f(Tensor t) {
         return ((Storage.FloatStorage) t.storage()).data;
