@@ -2,7 +2,6 @@ package dev.jgrad.core.kernels;
 
 import dev.jgrad.core.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
