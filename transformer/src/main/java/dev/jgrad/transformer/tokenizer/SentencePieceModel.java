@@ -53,6 +53,8 @@ public final class SentencePieceModel {
     /** TrainerSpec.model_type value for BPE. */
     static final int MODEL_TYPE_BPE = 2;
     private static final long MAX_FILE_BYTES = 1L << 30;
+    /** Sanity bound on llama2.c's max_token_length (LLaMA-2's is 27 bytes). */
+    private static final int MAX_LLAMA2C_TOKEN_BYTES = 1 << 16;
     private static final Pattern BYTE_PIECE = Pattern.compile("<0x[0-9A-F]{2}>");
 
     final List<Piece> pieces;
@@ -234,9 +236,9 @@ public final class SentencePieceModel {
         if (data.length < 4) throw new TokenizerFormatException(source + ": too short for a llama2.c tokenizer ("
                 + data.length + " bytes)");
         int maxTokenLength = le32(data, 0);
-        if (maxTokenLength <= 0 || maxTokenLength > data.length) {
+        if (maxTokenLength <= 0 || maxTokenLength > MAX_LLAMA2C_TOKEN_BYTES) {
             throw new TokenizerFormatException(source + ": max_token_length " + maxTokenLength
-                    + " at byte offset 0 is not in [1, file size " + data.length + "]");
+                    + " at byte offset 0 is not in [1, " + MAX_LLAMA2C_TOKEN_BYTES + "]");
         }
         Builder b = new Builder(source);
         b.modelType = MODEL_TYPE_BPE;
