@@ -38,6 +38,14 @@ import java.util.Map;
  * Consecutive byte pieces are gathered and read as UTF-8, one U+FFFD per byte that does not start a
  * complete valid character. The first piece that starts with '▁' while nothing has been output yet loses
  * that '▁' (the dummy prefix); with remove_extra_whitespaces the next one may lose it too.
+ *
+ * <h2>llama2.c</h2>
+ * Loaded from llama2.c's {@code tokenizer.bin}, this class gives the same ids as from {@code tokenizer.model}
+ * (same pieces, scores and inferred types). llama2.c's own encoder ({@code run.c}) differs from SentencePiece
+ * on: U+2581 in the text (its export turned every '▁' in the vocabulary into ' ', so a literal '▁' is
+ * not found and falls back to bytes), NUL (C strings end there), and, in older versions, empty text (it
+ * still emitted the dummy-prefix token). Its decoder strips a leading space only right after BOS and prints
+ * byte tokens one byte at a time.
  */
 public final class SentencePieceBpeTokenizer implements Tokenizer {
 
@@ -53,6 +61,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final PieceLookup mergeable;    // NORMAL, USER_DEFINED, UNUSED: what merges may produce
     private final PieceLookup reserved;     // CONTROL, UNKNOWN, BYTE: looked up first, never merged into
     private final String[] userDefined;     // USER_DEFINED pieces, matched whole before merging
+    private final java.util.BitSet charsInMultiCharPieces = new java.util.BitSet();
     private final int maxUserDefinedLength;
     private final int unkId;
     private final int bosId;
@@ -80,6 +89,9 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
                     || p.type() == PieceType.UNUSED;
             (normal ? mergeable : reserved).putIfAbsent(p.text(), id);
             if (p.type() == PieceType.USER_DEFINED) user.add(p.text());
+            if (normal && p.text().codePointCount(0, p.text().length()) > 1) {
+                p.text().codePoints().forEach(charsInMultiCharPieces::set);
+            }
             if (p.type() == PieceType.UNKNOWN) unk = id;
         }
         unkId = unk;
@@ -211,9 +223,32 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             i += length;
         }
 
-        // Step 3: merge by score.
+        // Step 3: merge by score, one stretch between barriers at a time (see isBarrier).
         Merges merges = new Merges(text, start, end, frozen, count);
-        for (int i = 1; i < count; i++) merges.maybeAdd(i - 1, i);
+        int stretchStart = 0;
+        for (int i = 0; i <= count; i++) {
+            if (i < count && !isBarrier(text, start[i], end[i], frozen[i])) continue;
+            for (int k = stretchStart + 1; k < i; k++) merges.maybeAdd(k - 1, k);
+            mergeQueued(merges, start, end, prev, next);
+            stretchStart = i + 1;
+        }
+
+        // Step 4: ids, re-segmenting UNUSED pieces, byte fallback or unknown runs.
+        boolean previousUnknown = false;
+        for (int s = 0; s != -1; s = next[s]) {
+            int id = pieceToId(text, start[s], end[s]);
+            if (type[id] == PieceType.UNUSED) {
+                List<String> parts = new ArrayList<>();
+                resegment(new String(text, start[s], end[s] - start[s]), merges.reverseMerges, parts);
+                for (String part : parts) previousUnknown = emit(part.toCharArray(), 0, part.length(), pieceToId(part), previousUnknown, out);
+            } else {
+                previousUnknown = emit(text, start[s], end[s], id, previousUnknown, out);
+            }
+        }
+    }
+
+    /** The main loop of step 3: pops candidates until none is left. */
+    private static void mergeQueued(Merges merges, int[] start, int[] end, int[] prev, int[] next) {
         while (!merges.heap.isEmpty()) {
             int entry = merges.heap.peekPayload();
             int left = (int) merges.heap.peekKey();
@@ -231,19 +266,19 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             merges.maybeAdd(prev[left], left);
             merges.maybeAdd(left, next[left]);
         }
+        merges.entryRight.clear();
+        merges.entrySize.clear();
+    }
 
-        // Step 4: ids, re-segmenting UNUSED pieces, byte fallback or unknown runs.
-        boolean previousUnknown = false;
-        for (int s = 0; s != -1; s = next[s]) {
-            int id = pieceToId(text, start[s], end[s]);
-            if (type[id] == PieceType.UNUSED) {
-                List<String> parts = new ArrayList<>();
-                resegment(new String(text, start[s], end[s] - start[s]), merges.reverseMerges, parts);
-                for (String part : parts) previousUnknown = emit(part.toCharArray(), 0, part.length(), pieceToId(part), previousUnknown, out);
-            } else {
-                previousUnknown = emit(text, start[s], end[s], id, previousUnknown, out);
-            }
-        }
+    /**
+     * A symbol that can never be part of a merge: a USER_DEFINED piece, or a character that occurs in no
+     * mergeable piece of two or more characters (for LLaMA-2, e.g. '\n' and every byte-fallback
+     * character). Merges only ever join neighbours, so the stretches between barriers are independent and
+     * merging them one after another gives exactly the result of one heap over the whole text, with
+     * smaller heaps (a large speed-up on long texts).
+     */
+    private boolean isBarrier(char[] text, int from, int to, boolean frozenSymbol) {
+        return frozenSymbol || !charsInMultiCharPieces.get(Character.codePointAt(text, from, to));
     }
 
     /** Appends the id(s) for one final symbol; returns whether it was unknown. */
