@@ -62,6 +62,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final PieceLookup reserved;     // CONTROL, UNKNOWN, BYTE: looked up first, never merged into
     private final String[] userDefined;     // USER_DEFINED pieces, matched whole before merging
     private final java.util.BitSet charsInMultiCharPieces = new java.util.BitSet();
+    private final boolean hasUnusedPieces;
     private final int maxUserDefinedLength;
     private final int unkId;
     private final int bosId;
@@ -95,6 +96,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             if (p.type() == PieceType.UNKNOWN) unk = id;
         }
         unkId = unk;
+        hasUnusedPieces = model.pieces.stream().anyMatch(p -> p.type() == PieceType.UNUSED);
         userDefined = user.toArray(new String[0]);
         int longest = 0;
         for (String u : userDefined) longest = Math.max(longest, u.length());
@@ -275,9 +277,12 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
      * mergeable piece of two or more characters (for LLaMA-2, e.g. '\n' and every byte-fallback
      * character). Merges only ever join neighbours, so the stretches between barriers are independent and
      * merging them one after another gives exactly the result of one heap over the whole text, with
-     * smaller heaps (a large speed-up on long texts).
+     * smaller heaps (a large speed-up on long texts). Not used when the model has UNUSED pieces: the
+     * reference records how each was merged in one table for the whole text, and which record wins depends
+     * on the global merge order.
      */
     private boolean isBarrier(char[] text, int from, int to, boolean frozenSymbol) {
+        if (hasUnusedPieces) return false;
         return frozenSymbol || !charsInMultiCharPieces.get(Character.codePointAt(text, from, to));
     }
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
 class Gpt2ParityTest {
 
     private static JsonNode fixture;
-    private static ByteLevelBpeTokenizer gpt2;
+    private ByteLevelBpeTokenizer gpt2;
 
     @BeforeAll
-    static void load() throws IOException {
+    static void loadFixture() {
         fixture = TokenizerTestSupport.fixture("gpt2-fixtures.json");
+    }
+
+    /** Per test, so that without the shared data each test reports itself skipped. */
+    @BeforeEach
+    void loadTokenizer() throws IOException {
         gpt2 = ByteLevelBpeTokenizer.fromGpt2Files(TokenizerTestSupport.sharedFile("gpt2-bpe/encoder.json"),
                 TokenizerTestSupport.sharedFile("gpt2-bpe/vocab.bpe"));
     }
