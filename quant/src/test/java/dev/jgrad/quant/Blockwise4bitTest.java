@@ -119,6 +119,7 @@ class Blockwise4bitTest {
             double[] dq = errors(x, Blockwise4bit.quantize(x, shape, type, 64, true));
             assertTrue(dq[0] < 0.11, type + " double-quantized mean |error| " + dq[0]);
             assertTrue(dq[1] < 0.28, type + " double-quantized mean relative error " + dq[1]);
+            System.out.printf("randn(1024,1024) bs64 double-quantized %s: err %.6f rel %.6f%n", type, dq[0], dq[1]);
         }
         System.out.printf("randn(1024,1024) bs64: NF4 err %.6f rel %.6f | FP4 err %.6f rel %.6f%n", nf4[0], nf4[1], fp4[0], fp4[1]);
     }
