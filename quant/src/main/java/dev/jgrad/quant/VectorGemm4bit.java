@@ -86,7 +86,7 @@ public final class VectorGemm4bit implements Gemm4bit {
 
     /** {@code y[o] = Σ_k W[o, k]·x[k]} for rows [from, to), x in even/odd layout. */
     private static void matvecRows(Quantized4bit w, float[] xp, float[] y, int yOffset, int from, int to) {
-        int in = w.cols(), bs = w.state().blocksize();
+        int in = w.cols(), bs = w.state().blocksize(), blockShift = Integer.numberOfTrailingZeros(bs);
         byte[] packed = w.packed();
         float[] absmax = w.blockAbsmax(), code = w.state().codebook();
         FloatVector code1 = FloatVector.fromArray(F, code, 0);
@@ -94,22 +94,32 @@ public final class VectorGemm4bit implements Gemm4bit {
         for (int o = from; o < to; o++) {
             long rowStart = (long) o * in;
             FloatVector even = FloatVector.zero(F), odd = FloatVector.zero(F);
+            FloatVector even2 = FloatVector.zero(F), odd2 = FloatVector.zero(F);
             int k = 0;
             while (k < in) {
-                int block = (int) ((rowStart + k) / bs);
-                int segmentEnd = (int) Math.min(in, (block + 1L) * bs - rowStart);
+                int block = (int) ((rowStart + k) >>> blockShift);
+                int segmentEnd = (int) Math.min(in, ((block + 1L) << blockShift) - rowStart);
                 float scale = absmax[block];
                 IntVector table1 = code1.mul(scale).reinterpretAsInts(), table2 = code2.mul(scale).reinterpretAsInts();
+                for (; k + 2 * GROUP <= segmentEnd; k += 2 * GROUP) { // two groups at a time, four accumulators
+                    int p = (int) ((rowStart + k) >>> 1);
+                    IntVector bytes = (IntVector) ByteVector.fromArray(B, packed, p).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector bytes2 = (IntVector) ByteVector.fromArray(B, packed, p + L).convertShape(VectorOperators.B2I, I, 0);
+                    even = lookup(bytes.lanewise(VectorOperators.LSHR, 4), table1, table2).fma(FloatVector.fromArray(F, xp, k), even);
+                    odd = lookup(bytes, table1, table2).fma(FloatVector.fromArray(F, xp, k + L), odd);
+                    even2 = lookup(bytes2.lanewise(VectorOperators.LSHR, 4), table1, table2).fma(FloatVector.fromArray(F, xp, k + GROUP), even2);
+                    odd2 = lookup(bytes2, table1, table2).fma(FloatVector.fromArray(F, xp, k + GROUP + L), odd2);
+                }
                 for (; k < segmentEnd; k += GROUP) {
                     IntVector bytes = (IntVector) ByteVector.fromArray(B, packed, (int) ((rowStart + k) >>> 1))
                             .convertShape(VectorOperators.B2I, I, 0);
-                    FloatVector wEven = bytes.lanewise(VectorOperators.LSHR, 4).and(15).selectFrom(table1, table2).reinterpretAsFloats();
-                    FloatVector wOdd = bytes.and(15).selectFrom(table1, table2).reinterpretAsFloats();
+                    FloatVector wEven = lookup(bytes.lanewise(VectorOperators.LSHR, 4), table1, table2);
+                    FloatVector wOdd = lookup(bytes, table1, table2);
                     even = wEven.fma(FloatVector.fromArray(F, xp, k), even);
                     odd = wOdd.fma(FloatVector.fromArray(F, xp, k + L), odd);
                 }
             }
-            y[yOffset + o] = even.add(odd).reduceLanes(VectorOperators.ADD);
+            y[yOffset + o] = even.add(odd).add(even2.add(odd2)).reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -257,7 +267,7 @@ public final class VectorGemm4bit implements Gemm4bit {
      * layout, absmax applied.
      */
     private static void decodePanel(Quantized4bit w, int o0, int rows, int k0, int k1, float[] panel, int ld) {
-        int in = w.cols(), bs = w.state().blocksize();
+        int in = w.cols(), bs = w.state().blocksize(), blockShift = Integer.numberOfTrailingZeros(bs);
         byte[] packed = w.packed();
         float[] absmax = w.blockAbsmax(), code = w.state().codebook();
         FloatVector code1 = FloatVector.fromArray(F, code, 0);
@@ -267,19 +277,27 @@ public final class VectorGemm4bit implements Gemm4bit {
             int dst = r * ld - k0;
             int k = k0;
             while (k < k1) {
-                int block = (int) ((rowStart + k) / bs);
-                int segmentEnd = (int) Math.min(k1, (block + 1L) * bs - rowStart);
+                int block = (int) ((rowStart + k) >>> blockShift);
+                int segmentEnd = (int) Math.min(k1, ((block + 1L) << blockShift) - rowStart);
                 float scale = absmax[block];
                 IntVector table1 = code1.mul(scale).reinterpretAsInts(), table2 = code2.mul(scale).reinterpretAsInts();
                 for (; k < segmentEnd; k += GROUP) {
                     IntVector bytes = (IntVector) ByteVector.fromArray(B, packed, (int) ((rowStart + k) >>> 1))
                             .convertShape(VectorOperators.B2I, I, 0);
-                    bytes.lanewise(VectorOperators.LSHR, 4).and(15).selectFrom(table1, table2).reinterpretAsFloats()
-                            .intoArray(panel, dst + k);
-                    bytes.and(15).selectFrom(table1, table2).reinterpretAsFloats().intoArray(panel, dst + k + L);
+                    lookup(bytes.lanewise(VectorOperators.LSHR, 4), table1, table2).intoArray(panel, dst + k);
+                    lookup(bytes, table1, table2).intoArray(panel, dst + k + L);
                 }
             }
         }
+    }
+
+    /**
+     * {@code table[nibble]} for each lane, where the nibble is the low 4 bits of the lane: {@code selectFrom}
+     * wraps its indexes (mod 16 for one 16-lane table or two 8-lane ones), which is exactly {@code & 15}, so the
+     * mask is free.
+     */
+    private static FloatVector lookup(IntVector indexes, IntVector table1, IntVector table2) {
+        return (L == 16 ? indexes.selectFrom(table1) : indexes.selectFrom(table1, table2)).reinterpretAsFloats();
     }
 
     // ---- Shapes the in-register decoder does not take (in % 2L != 0): one row at a time into a row buffer.
