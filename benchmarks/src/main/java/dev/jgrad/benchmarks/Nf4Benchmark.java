@@ -34,9 +34,13 @@ import java.util.concurrent.TimeUnit;
  * <p><b>matmul</b> ({@code Y = X·Wᵀ}, a 256-token prompt or training batch) is bound by arithmetic; NF4 pays a
  * decode per weight, amortized over the 256 rows. The float32 side uses {@link #FLOAT_GEMM}.
  *
+ * <p>Sample mode: every call is timed, and JMH reports percentiles. On a shared machine the median
+ * ({@code p0.50}) and minimum ({@code p0.00}) of single calls are far steadier than a mean over time slices
+ * in which other processes ran.
+ *
  * <p>Run: {@code ./jgrad bench Nf4Benchmark} (or {@code java -jar benchmarks/target/benchmarks.jar Nf4Benchmark}).
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

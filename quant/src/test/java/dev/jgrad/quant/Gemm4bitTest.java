@@ -30,23 +30,30 @@ class Gemm4bitTest {
     }
 
     @Test
-    void referenceAgreesWithDequantizeThenSgemm() {
+    void bothAgreeWithDequantizeThenSgemm() {
         Generator g = new Generator(1);
         ReferenceSgemm sgemm = new ReferenceSgemm();
-        for (int out : new int[] {7, 17}) {
-            for (int in : new int[] {15, 64, 96}) {
+        for (int out : new int[] {1, 7, 17}) {
+            for (int in : new int[] {1, 15, 17, 64, 96, 1023}) {
                 Quantized4bit w = weight(g, out, in, QuantType.NF4, 32, true);
                 float[] wd = Blockwise4bit.dequantize(w);
-                int m = 5;
-                float[] x = random(g, m * in), gy = random(g, m * out);
-                float[] y = new float[m * out], yExpected = new float[m * out];
-                reference.matmul(w, m, x, 0, y, 0);
-                sgemm.sgemm(false, true, m, out, in, 1f, x, 0, in, wd, 0, in, 0f, yExpected, 0, out);
-                assertArrayEquals(yExpected, y, 1e-5f, "matmul " + out + "x" + in);
-                float[] gx = new float[m * in], gxExpected = new float[m * in];
-                reference.inputGradient(w, m, gy, 0, gx, 0);
-                sgemm.sgemm(false, false, m, in, out, 1f, gy, 0, out, wd, 0, in, 0f, gxExpected, 0, in);
-                assertArrayEquals(gxExpected, gx, 1e-5f, "inputGradient " + out + "x" + in);
+                for (int m : new int[] {1, 5}) {
+                    float[] x = random(g, m * in), gy = random(g, m * out);
+                    float[] yExpected = new float[m * out], gxExpected = new float[m * in];
+                    sgemm.sgemm(false, true, m, out, in, 1f, x, 0, in, wd, 0, in, 0f, yExpected, 0, out);
+                    sgemm.sgemm(false, false, m, in, out, 1f, gy, 0, out, wd, 0, in, 0f, gxExpected, 0, in);
+                    for (Gemm4bit kernel : new Gemm4bit[] {reference, vector}) {
+                        String label = kernel.getClass().getSimpleName() + " " + out + "x" + in + " m=" + m;
+                        float[] y = new float[m * out], gx = new float[m * in];
+                        kernel.matmul(w, m, x, 0, y, 0);
+                        kernel.inputGradient(w, m, gy, 0, gx, 0);
+                        // ReferenceSgemm sums in double too; the vector kernels in float32 (|sum| of up to ~1023
+                        // products of size ~3 each).
+                        float tolerance = kernel == reference ? 1e-5f : 2e-3f;
+                        assertArrayEquals(yExpected, y, tolerance, label + " matmul");
+                        assertArrayEquals(gxExpected, gx, tolerance, label + " inputGradient");
+                    }
+                }
             }
         }
     }
