@@ -72,13 +72,9 @@ final class VectorMath {
         return large.blend(small, ax.lt(0.625f));
     }
 
-    /** Σ lanes in a fixed order (lane 0 first), identical in compiled and interpreted code. */
+    /** Σ lanes in a fixed order (see {@link dev.jgrad.core.kernels.Lanes}). */
     static float sumLanes(FloatVector v) {
-        float[] lanes = new float[S.length()];
-        v.intoArray(lanes, 0);
-        float s = 0;
-        for (float f : lanes) s += f;
-        return s;
+        return dev.jgrad.core.kernels.Lanes.sum(v);
     }
 
     /** erf(x) = sign(x)·(1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^(−x²)), t = 1/(1 + p|x|). */

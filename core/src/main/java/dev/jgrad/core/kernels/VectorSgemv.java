@@ -73,12 +73,7 @@ public final class VectorSgemv implements Sgemv {
         for (int bound = n - L; k <= bound; k += L) {
             acc0 = FloatVector.fromArray(F, a, aStart + k).fma(FloatVector.fromArray(F, x, xStart + k), acc0);
         }
-        // Lanes summed in a fixed order (reduceLanes(ADD) has an unspecified order that differs between compiled
-        // and interpreted code).
-        float[] lanes = new float[F.length()];
-        acc0.add(acc1).add(acc2.add(acc3)).intoArray(lanes, 0);
-        float sum = 0;
-        for (float lane : lanes) sum += lane;
+        float sum = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; k < n; k++) sum = Math.fma(a[aStart + k], x[xStart + k], sum);
         return sum;
     }

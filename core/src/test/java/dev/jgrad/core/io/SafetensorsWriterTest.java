@@ -153,6 +153,16 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void fileWithNoTensorsHasAnEmptyDataBuffer() throws Exception {
+        Path path = dir.resolve("empty.safetensors");
+        new SafetensorsWriter().metadata(Map.of("only", "metadata")).write(path);
+        try (SafetensorsFile r = SafetensorsFile.open(path)) {
+            assertTrue(r.entries().isEmpty());
+            assertEquals(Map.of("only", "metadata"), r.metadata());
+        }
+    }
+
+    @Test
     void rejectsBadDeclarations() {
         SafetensorsWriter w = new SafetensorsWriter().add("x", DType.F32, new long[] {2}, new float[2]);
         assertThrows(IllegalArgumentException.class, () -> w.add("x", DType.F32, new long[] {2}, new float[2]));
