@@ -123,10 +123,15 @@ public final class F {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout: probability must be in [0, 1], got " + p);
         if (!training || p == 0) return x;
         double scale = p == 1 ? 0 : 1 / (1 - p);
-        double[] m = new double[x.numel()];
-        for (int i = 0; i < m.length; i++) m[i] = gen.nextDouble() < p ? 0 : scale;
         int[] shape = x.shape();
-        Tensor mask = Tensor.of(m, shape.length == 0 ? new int[0] : shape).to(x.dtype()).to(x.device());
+        Tensor hostMask = Tensor.zeros(x.dtype(), shape);
+        if (x.dtype() == DType.F32) {
+            float[] m = ((dev.jgrad.core.Storage.FloatStorage) hostMask.storage()).data;
+            for (int i = 0; i < m.length; i++) m[i] = gen.nextDouble() < p ? 0f : (float) scale;
+        } else {
+            for (int i = 0; i < hostMask.numel(); i++) hostMask.storage().setDouble(i, gen.nextDouble() < p ? 0 : scale);
+        }
+        Tensor mask = hostMask.to(x.device());
         Tensor out;
         try (NoGrad ignored = NoGrad.enter()) {
             out = x.mul(mask);
