@@ -117,6 +117,17 @@ fcase("cross_entropy_btc", lambda x, t: F.cross_entropy(x.reshape(-1, 13), t.res
 fcase("cross_entropy_btc_none", lambda x, t: F.cross_entropy(x.reshape(-1, 13), t.reshape(-1), reduction="none").reshape(2, 5),
       rnd(2, 5, 13, low=-5, high=5), targets(13, 2, 5, ignore_every=4))
 
+def masked_logits():
+    """Logits with -inf entries (attention-style masking), never at the target class (targets are 0..2)."""
+    x = rnd(6, 9, low=-4, high=4)
+    x[:, 5:] = float("-inf")
+    x[2, 3] = float("-inf")
+    return x
+
+
+fcase("cross_entropy_masked_logits", lambda x, t: F.cross_entropy(x, t), masked_logits(), targets(3, 6))
+fcase("cross_entropy_masked_logits_none", lambda x, t: F.cross_entropy(x, t, reduction="none"), masked_logits(), targets(3, 6))
+
 fcase("nll_loss_mean", lambda x, t: F.nll_loss(x, t), rnd(7, 5, low=-5, high=0), targets(5, 7))
 fcase("nll_loss_sum_ignore", lambda x, t: F.nll_loss(x, t, reduction="sum"), rnd(7, 5, low=-5, high=0), targets(5, 7, ignore_every=3))
 fcase("nll_loss_none_ignore", lambda x, t: F.nll_loss(x, t, reduction="none"), rnd(7, 5, low=-5, high=0), targets(5, 7, ignore_every=3))

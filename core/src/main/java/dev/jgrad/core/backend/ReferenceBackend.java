@@ -314,8 +314,9 @@ public class ReferenceBackend implements Backend {
             double logSumExp = max + Math.log(sumExp);
             lses.set(r, logSumExp);
             int t = (int) ts.getLong(r);
-            ls.set(r, t == ignoreIndex ? 0
-                    : logSumExp - (1 - labelSmoothing) * xs.get(r, t) - labelSmoothing / classes * sumX);
+            // Without smoothing there is no Σx term at all (a −∞ logit must not turn 0·Σx into NaN).
+            double smoothTerm = labelSmoothing == 0 ? 0 : labelSmoothing / classes * sumX;
+            ls.set(r, t == ignoreIndex ? 0 : logSumExp - (1 - labelSmoothing) * xs.get(r, t) - smoothTerm);
         }
     }
 

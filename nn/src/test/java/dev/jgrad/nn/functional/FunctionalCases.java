@@ -36,6 +36,8 @@ final class FunctionalCases {
             entry("cross_entropy_smooth_ignore_sum", a -> F.crossEntropy(a[0], a[1], IGNORE, 0.3, Reduction.SUM)),
             entry("cross_entropy_btc", a -> F.crossEntropy(a[0], a[1], IGNORE, 0.1, Reduction.MEAN)),
             entry("cross_entropy_btc_none", a -> F.crossEntropy(a[0], a[1], IGNORE, 0, Reduction.NONE)),
+            entry("cross_entropy_masked_logits", a -> F.crossEntropy(a[0], a[1])),
+            entry("cross_entropy_masked_logits_none", a -> F.crossEntropy(a[0], a[1], IGNORE, 0, Reduction.NONE)),
             entry("nll_loss_mean", a -> F.nllLoss(a[0], a[1], IGNORE, Reduction.MEAN)),
             entry("nll_loss_sum_ignore", a -> F.nllLoss(a[0], a[1], IGNORE, Reduction.SUM)),
             entry("nll_loss_none_ignore", a -> F.nllLoss(a[0], a[1], IGNORE, Reduction.NONE)),
