@@ -64,15 +64,31 @@ final class VectorLosses {
         });
     }
 
-    /** m + log Σ exp(x − m), m the row maximum. */
+    /**
+     * log Σ exp(x) of a row, stably, in one pass over memory when possible: the shift c is the maximum of
+     * the row's first vector (an element of the row, so its own term is exactly 1 and the sum cannot
+     * underflow), and {@code lse = c + log Σ exp(x − c)}. Only if some {@code x − c} is large enough to
+     * overflow (the sum comes out infinite) is the row redone with its true maximum. A separate max pass
+     * would read the row from memory before the exp pass could start; this way the loads overlap the exps.
+     */
     static float logSumExp(float[] x, int o, int n) {
+        float c = n >= L ? FloatVector.fromArray(S, x, o).reduceLanes(VectorOperators.MAX) : x[o];
+        if (Float.isFinite(c)) {
+            float s = expSum(x, o, n, c);
+            if (Float.isFinite(s)) return c + (float) Math.log(s);
+        }
         float m = VectorElementwise.max(x, o, n);
         if (Float.isInfinite(m)) return m;
-        FloatVector vm = FloatVector.broadcast(S, m), acc = FloatVector.zero(S);
+        return m + (float) Math.log(expSum(x, o, n, m));
+    }
+
+    /** Σ exp(x − shift) over a row. */
+    private static float expSum(float[] x, int o, int n, float shift) {
+        FloatVector vs = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);
         int i = 0;
-        for (; i < S.loopBound(n); i += L) acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, o + i).sub(vm)));
+        for (; i < S.loopBound(n); i += L) acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, o + i).sub(vs)));
         float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += (float) Math.exp(x[o + i] - m);
-        return m + (float) Math.log(s);
+        for (; i < n; i++) s += (float) Math.exp(x[o + i] - shift);
+        return s;
     }
 }

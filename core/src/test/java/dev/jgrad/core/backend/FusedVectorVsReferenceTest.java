@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static dev.jgrad.core.backend.VectorVsReferenceTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fused kernels (norms, cross-entropy, optimizer updates) of the Vector API backend against the scalar
@@ -92,6 +93,30 @@ class FusedVectorVsReferenceTest {
             for (int r = 0; r < rows; r++)
                 if (t[r] == -100) assertEquals(0.0, fast[0].get(r), "ignored row " + r + " has loss 0");
         }
+    }
+
+    /**
+     * Rows on which the vector kernel's one-pass shift (the maximum of the row's first vector) overflows or
+     * is not finite, so that it must fall back to the row maximum: a very negative head with a large value
+     * later, a −∞ head, and very large logits throughout.
+     */
+    @ParameterizedTest(name = "C={0}")
+    @ValueSource(ints = {17, 1023})
+    void crossEntropyRowsThatDefeatTheOnePassShift(int classes) {
+        int rows = 4;
+        float[] x = randn(7L * classes, 1.0, rows, classes).toFloatArray();
+        for (int c = 0; c < 16; c++) {
+            x[c] = -100f;                              // row 0: head far below ...
+            x[classes + c] = Float.NEGATIVE_INFINITY;  // row 1: −∞ head
+        }
+        x[16] = 60f;                                   // ... a value 160 above it: e^160 overflows float
+        for (int c = 0; c < classes; c++) x[2 * classes + c] = 80f + c % 5; // row 2: large logits
+        x[3 * classes + classes - 1] = 95f;            // row 3: one large value in the tail
+        Tensor logits = Tensor.of(x, rows, classes), targets = Tensor.of(new long[] {16, classes - 1, 3, 0});
+        Tensor rowGrad = Tensor.ones(rows);
+        Tensor[] ref = ceRun(REF, logits, targets, rowGrad, 0.0), fast = ceRun(FAST, logits, targets, rowGrad, 0.0);
+        for (int i = 0; i < ref.length; i++) assertClose(ref[i], fast[i], 2e-5, 2e-5, "overflow rows " + i + " C=" + classes);
+        for (double v : fast[0].toDoubleArray()) assertTrue(Double.isFinite(v), "finite losses");
     }
 
     static Tensor[] ceRun(Backend be, Tensor logits, Tensor targets, Tensor rowGrad, double smoothing) {
