@@ -30,6 +30,9 @@ public abstract class Module {
     private final Map<String, Boolean> persistent = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
+    /** The module this one is registered in, and the name it has there (null and "" for a root). */
+    private Module parent;
+    private String nameInParent = "";
 
     // ---- registration -------------------------------------------------------------------------
 
@@ -56,7 +59,28 @@ public abstract class Module {
     protected <M extends Module> M registerModule(String name, M module) {
         checkName(name);
         children.put(name, module);
+        ((Module) module).attach(this, name);
         return module;
+    }
+
+    private void attach(Module newParent, String name) {
+        this.parent = newParent;
+        this.nameInParent = name;
+    }
+
+    /**
+     * The dotted path of this module from the root of the tree it is registered in
+     * ({@code model.layers.0.mlp.up_proj}); "" for a root. Error messages use it to say which layer failed.
+     */
+    public String path() {
+        if (parent == null) return "";
+        String up = parent.path();
+        return up.isEmpty() ? nameInParent : up + "." + nameInParent;
+    }
+
+    /** The parent module, or null for a root. */
+    public Module parent() {
+        return parent;
     }
 
     private void checkName(String name) {
@@ -79,6 +103,11 @@ public abstract class Module {
         Tensor t = parameters.get(name);
         if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter \"" + name + "\"");
         return t;
+    }
+
+    /** True if this module (not a child) has a parameter named {@code name}. */
+    public boolean hasParameter(String name) {
+        return parameters.containsKey(name);
     }
 
     /** The buffer named {@code name} of this module. */
@@ -104,6 +133,10 @@ public abstract class Module {
         Module old = parent.children.get(name);
         if (old == null) throw new IllegalArgumentException("no module at \"" + path + "\"");
         parent.children.put(name, replacement);
+        // The old module may already live inside the replacement (a LoRA wrapper holds the layer it adapts);
+        // only cut its link if it still points here.
+        if (old.parent == parent && old != replacement) old.attach(null, "");
+        replacement.attach(parent, name);
         return old;
     }
 
@@ -207,6 +240,25 @@ public abstract class Module {
         try (NoGrad ignored = NoGrad.enter()) {
             for (Tensor p : parameters()) if (!p.device().equals(device)) p.setData(p.detach().to(device));
             for (Tensor b : namedBuffers().values()) if (!b.device().equals(device)) b.setData(b.to(device));
+        }
+        return this;
+    }
+
+    /**
+     * Converts every floating-point parameter and buffer to {@code dtype}, in place (the tensor objects stay
+     * the same; gradients are cleared). Float64 models run on the reference kernels, for gradient checks and
+     * golden comparisons.
+     */
+    public Module to(dev.jgrad.core.DType dtype) {
+        if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("Module.to: " + dtype + " is not a floating-point type");
+        try (NoGrad ignored = NoGrad.enter()) {
+            for (Tensor p : parameters()) {
+                if (p.dtype() == dtype || !p.dtype().isFloatingPoint()) continue;
+                p.setData(p.detach().to(dtype));
+                p.setGrad(null);
+            }
+            for (Tensor b : namedBuffers().values())
+                if (b.dtype() != dtype && b.dtype().isFloatingPoint()) b.setData(b.to(dtype));
         }
         return this;
     }

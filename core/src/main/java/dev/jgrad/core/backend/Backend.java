@@ -101,4 +101,75 @@ public interface Backend {
 
     /** {@code dst[i][index[i][j][k]][k] += src[i][j][k]} for {@code dim == 1} (in place; the adjoint of gather). */
     void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    // ---- fused normalisation ------------------------------------------------------------------
+    // x is (rows, n) and normalised along n; statistics are (rows); weight and bias are (n) or null.
+
+    /**
+     * LayerNorm forward: {@code mean = Σx/n}, {@code var = Σ(x − mean)²/n} (biased), {@code rstd = 1/√(var + eps)},
+     * {@code y = (x − mean)·rstd·weight + bias}. Writes {@code y}, {@code mean} and {@code rstd}; a null weight
+     * scales by 1, a null bias shifts by 0.
+     */
+    void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd);
+
+    /**
+     * LayerNorm backward from the saved {@code mean} and {@code rstd}. With {@code x̂ = (x − mean)·rstd} and
+     * {@code ĝ = gy·weight} (weight 1 if null): {@code dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))} per row,
+     * {@code dweight = Σ_rows gy·x̂}, {@code dbias = Σ_rows gy}. Any of {@code dx}, {@code dweight},
+     * {@code dbias} may be null (not wanted); the others are overwritten.
+     */
+    void layerNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
+                           Tensor dx, Tensor dweight, Tensor dbias);
+
+    /**
+     * RMSNorm forward: {@code rstd = 1/√(Σx²/n + eps)}, {@code y = x·rstd·weight}. Writes {@code y} and
+     * {@code rstd}; a null weight scales by 1.
+     */
+    void rmsNorm(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd);
+
+    /**
+     * RMSNorm backward from the saved {@code rstd}. With {@code x̂ = x·rstd} and {@code ĝ = gy·weight}:
+     * {@code dx = rstd·(ĝ − x̂·mean(ĝ·x̂))} per row, {@code dweight = Σ_rows gy·x̂}. {@code dx} or
+     * {@code dweight} may be null.
+     */
+    void rmsNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight);
+
+    // ---- fused losses -------------------------------------------------------------------------
+
+    /**
+     * Cross-entropy of each row of {@code logits} (rows, C) against its class in {@code targets} (rows; I32 or
+     * I64, values already checked to lie in [0, C) or equal {@code ignoreIndex}). With
+     * {@code lse = log Σ_c exp(x_c)} and label smoothing ε the smoothed target puts (1 − ε) + ε/C on the true
+     * class and ε/C on every other, so
+     * {@code loss = (1−ε)·(lse − x_t) + (ε/C)·Σ_c (lse − x_c) = lse − (1−ε)·x_t − (ε/C)·Σ_c x_c}.
+     * Writes {@code loss} (rows; 0 for ignored rows) and {@code lse} (rows), which the backward reuses.
+     */
+    void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, double labelSmoothing, Tensor loss, Tensor lse);
+
+    /**
+     * Cross-entropy backward: {@code dlogits[r, c] = rowGrad[r]·(exp(x_c − lse_r) − (1−ε)·[c = t_r] − ε/C)}, the
+     * softmax minus the smoothed one-hot target, scaled by the row's incoming gradient (rows; it carries
+     * the 1/count of a mean); ignored rows get 0.
+     */
+    void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, Tensor rowGrad, int ignoreIndex,
+                              double labelSmoothing, Tensor dlogits);
+
+    // ---- fused optimizer updates (in place, one pass over same-shaped buffers) -------------------
+
+    /**
+     * One SGD step over a parameter buffer, in place (PyTorch's algorithm): {@code g ← grad + λθ};
+     * with momentum μ > 0, {@code b ← g} on the first step and {@code b ← μb + (1 − τ)g} after, then
+     * {@code g ← g + μb} (Nesterov) or {@code g ← b}; finally {@code θ ← θ − γg}. {@code momentumBuffer} is
+     * null when μ = 0.
+     */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, SgdConfig config, boolean firstStep);
+
+    /**
+     * One Adam/AdamW step over a parameter buffer, in place (PyTorch's algorithm), {@code step} counting
+     * from 1: {@code g ← grad (+ λθ for Adam)}; {@code θ ← θ(1 − γλ)} for AdamW; {@code m ← β₁m + (1−β₁)g};
+     * {@code v ← β₂v + (1−β₂)g²}; with AMSGrad {@code v̂max ← max(v̂max, v)} and v̂max replaces v below;
+     * {@code θ ← θ − (γ/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)}. {@code maxExpAvgSq} is null without AMSGrad.
+     */
+    void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                    AdamConfig config, long step);
 }

@@ -216,6 +216,220 @@ public class ReferenceBackend implements Backend {
         }
     }
 
+    // ---- fused normalisation ------------------------------------------------------------------
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        Rows xs = new Rows(x), ys = new Rows(y);
+        Vec w = Vec.of(weight, 1), b = Vec.of(bias, 0), ms = Vec.of(mean, 0), rs = Vec.of(rstd, 0);
+        for (int r = 0; r < xs.rows; r++) {
+            double sum = 0;
+            for (int j = 0; j < xs.n; j++) sum += xs.get(r, j);
+            double mu = sum / xs.n;
+            double sq = 0;
+            for (int j = 0; j < xs.n; j++) sq += (xs.get(r, j) - mu) * (xs.get(r, j) - mu);
+            double rsd = 1.0 / Math.sqrt(sq / xs.n + eps);
+            for (int j = 0; j < xs.n; j++) ys.set(r, j, (xs.get(r, j) - mu) * rsd * w.get(j) + b.get(j));
+            ms.set(r, mu);
+            rs.set(r, rsd);
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
+                                  Tensor dx, Tensor dweight, Tensor dbias) {
+        Rows gs = new Rows(gy), xs = new Rows(x), dxs = dx == null ? null : new Rows(dx);
+        Vec w = Vec.of(weight, 1), ms = Vec.of(mean, 0), rs = Vec.of(rstd, 0);
+        int n = xs.n;
+        double[] dw = new double[n], db = new double[n];
+        for (int r = 0; r < xs.rows; r++) {
+            double mu = ms.get(r), rsd = rs.get(r), sumG = 0, sumGX = 0;
+            for (int j = 0; j < n; j++) {
+                double xhat = (xs.get(r, j) - mu) * rsd, g = gs.get(r, j), ghat = g * w.get(j);
+                sumG += ghat;
+                sumGX += ghat * xhat;
+                dw[j] += g * xhat;
+                db[j] += g;
+            }
+            if (dxs == null) continue;
+            for (int j = 0; j < n; j++) {
+                double xhat = (xs.get(r, j) - mu) * rsd, ghat = gs.get(r, j) * w.get(j);
+                dxs.set(r, j, rsd * (ghat - sumG / n - xhat * sumGX / n));
+            }
+        }
+        Vec.of(dweight, 0).setAll(dw);
+        Vec.of(dbias, 0).setAll(db);
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd) {
+        Rows xs = new Rows(x), ys = new Rows(y);
+        Vec w = Vec.of(weight, 1), rs = Vec.of(rstd, 0);
+        for (int r = 0; r < xs.rows; r++) {
+            double sq = 0;
+            for (int j = 0; j < xs.n; j++) sq += xs.get(r, j) * xs.get(r, j);
+            double rsd = 1.0 / Math.sqrt(sq / xs.n + eps);
+            for (int j = 0; j < xs.n; j++) ys.set(r, j, xs.get(r, j) * rsd * w.get(j));
+            rs.set(r, rsd);
+        }
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
+        Rows gs = new Rows(gy), xs = new Rows(x), dxs = dx == null ? null : new Rows(dx);
+        Vec w = Vec.of(weight, 1), rs = Vec.of(rstd, 0);
+        int n = xs.n;
+        double[] dw = new double[n];
+        for (int r = 0; r < xs.rows; r++) {
+            double rsd = rs.get(r), sumGX = 0;
+            for (int j = 0; j < n; j++) {
+                double xhat = xs.get(r, j) * rsd, g = gs.get(r, j);
+                sumGX += g * w.get(j) * xhat;
+                dw[j] += g * xhat;
+            }
+            if (dxs == null) continue;
+            for (int j = 0; j < n; j++) {
+                double xhat = xs.get(r, j) * rsd;
+                dxs.set(r, j, rsd * (gs.get(r, j) * w.get(j) - xhat * sumGX / n));
+            }
+        }
+        Vec.of(dweight, 0).setAll(dw);
+    }
+
+    // ---- fused losses -------------------------------------------------------------------------
+
+    @Override
+    public void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, double labelSmoothing, Tensor loss, Tensor lse) {
+        Rows xs = new Rows(logits);
+        Vec ts = Vec.of(targets, 0), ls = Vec.of(loss, 0), lses = Vec.of(lse, 0);
+        int classes = xs.n;
+        for (int r = 0; r < xs.rows; r++) {
+            double max = Double.NEGATIVE_INFINITY, sumX = 0;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, xs.get(r, c));
+                sumX += xs.get(r, c);
+            }
+            double sumExp = 0;
+            for (int c = 0; c < classes; c++) sumExp += Math.exp(xs.get(r, c) - max);
+            double logSumExp = max + Math.log(sumExp);
+            lses.set(r, logSumExp);
+            int t = (int) ts.getLong(r);
+            // Without smoothing there is no Σx term at all (a −∞ logit must not turn 0·Σx into NaN).
+            double smoothTerm = labelSmoothing == 0 ? 0 : labelSmoothing / classes * sumX;
+            ls.set(r, t == ignoreIndex ? 0 : logSumExp - (1 - labelSmoothing) * xs.get(r, t) - smoothTerm);
+        }
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, Tensor rowGrad, int ignoreIndex,
+                                     double labelSmoothing, Tensor dlogits) {
+        Rows xs = new Rows(logits), ds = new Rows(dlogits);
+        Vec ts = Vec.of(targets, 0), lses = Vec.of(lse, 0), gs = Vec.of(rowGrad, 0);
+        int classes = xs.n;
+        for (int r = 0; r < xs.rows; r++) {
+            int t = (int) ts.getLong(r);
+            double g = t == ignoreIndex ? 0 : gs.get(r);
+            for (int c = 0; c < classes; c++) {
+                double target = labelSmoothing / classes + (c == t ? 1 - labelSmoothing : 0);
+                ds.set(r, c, t == ignoreIndex ? 0 : g * (Math.exp(xs.get(r, c) - lses.get(r)) - target));
+            }
+        }
+    }
+
+    // ---- fused optimizer updates ----------------------------------------------------------------
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, SgdConfig c, boolean firstStep) {
+        Layout lp = new Layout(param), lg = new Layout(grad), lb = momentumBuffer == null ? null : new Layout(momentumBuffer);
+        Storage sp = param.storage(), sg = grad.storage();
+        for (int i = 0; i < lp.numel; i++) {
+            double p = sp.getDouble(lp.at(i)), g = sg.getDouble(lg.at(i));
+            if (c.weightDecay() != 0) g = g + c.weightDecay() * p;
+            if (c.momentum() != 0) {
+                int bi = lb.at(i);
+                double b = firstStep ? g : c.momentum() * momentumBuffer.storage().getDouble(bi) + (1 - c.dampening()) * g;
+                momentumBuffer.storage().setDouble(bi, b);
+                b = momentumBuffer.storage().getDouble(bi); // as stored, like PyTorch's buffer
+                g = c.nesterov() ? g + c.momentum() * b : b;
+            }
+            sp.setDouble(lp.at(i), p - c.lr() * g);
+        }
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                           AdamConfig c, long step) {
+        Layout lp = new Layout(param), lg = new Layout(grad), lm = new Layout(expAvg), lv = new Layout(expAvgSq);
+        Layout lmax = c.amsgrad() ? new Layout(maxExpAvgSq) : null;
+        Storage sp = param.storage(), sg = grad.storage(), sm = expAvg.storage(), sv = expAvgSq.storage();
+        double biasCorrection1 = 1 - Math.pow(c.beta1(), step), biasCorrection2 = 1 - Math.pow(c.beta2(), step);
+        double stepSize = c.lr() / biasCorrection1, biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+        for (int i = 0; i < lp.numel; i++) {
+            double p = sp.getDouble(lp.at(i)), g = sg.getDouble(lg.at(i));
+            if (c.decoupled()) p = p * (1 - c.lr() * c.weightDecay());
+            else if (c.weightDecay() != 0) g = g + c.weightDecay() * p;
+            double m = sm.getDouble(lm.at(i)) * c.beta1() + (1 - c.beta1()) * g;
+            double v = sv.getDouble(lv.at(i)) * c.beta2() + (1 - c.beta2()) * g * g;
+            sm.setDouble(lm.at(i), m);
+            sv.setDouble(lv.at(i), v);
+            m = sm.getDouble(lm.at(i)); // continue from the stored (possibly float32) moments
+            v = sv.getDouble(lv.at(i));
+            if (c.amsgrad()) {
+                int mi = lmax.at(i);
+                v = Math.max(maxExpAvgSq.storage().getDouble(mi), v);
+                maxExpAvgSq.storage().setDouble(mi, v);
+            }
+            double denom = Math.sqrt(v) / biasCorrection2Sqrt + c.eps();
+            sp.setDouble(lp.at(i), p - stepSize * m / denom);
+        }
+    }
+
+    /** A 2-D (rows, n) view read and written element by element in double precision. */
+    private static final class Rows {
+        final int rows, n;
+        private final Layout layout;
+        private final Storage storage;
+
+        Rows(Tensor t) {
+            if (t.rank() != 2) throw new IllegalArgumentException("expected a (rows, n) tensor, got rank " + t.rank());
+            rows = t.size(0);
+            n = t.size(1);
+            layout = new Layout(t);
+            storage = t.storage();
+        }
+
+        double get(int r, int j) {
+            return storage.getDouble(layout.at(r * n + j));
+        }
+
+        void set(int r, int j, double v) {
+            storage.setDouble(layout.at(r * n + j), v);
+        }
+    }
+
+    /** A 1-D view, or a constant when the tensor is null (an absent weight or bias). */
+    private record Vec(Tensor t, Layout layout, double constant) {
+        static Vec of(Tensor t, double constant) {
+            return new Vec(t, t == null ? null : new Layout(t), constant);
+        }
+
+        double get(int i) {
+            return t == null ? constant : t.storage().getDouble(layout.at(i));
+        }
+
+        long getLong(int i) {
+            return t.storage().getLong(layout.at(i));
+        }
+
+        void set(int i, double v) {
+            if (t != null) t.storage().setDouble(layout.at(i), v);
+        }
+
+        void setAll(double[] values) {
+            if (t != null) for (int i = 0; i < values.length; i++) set(i, values[i]);
+        }
+    }
+
     /** True if every tensor given is a float32 CPU tensor (the fast paths' precondition). */
     static boolean allF32(Tensor... ts) {
         for (Tensor t : ts) if (t.dtype() != DType.F32) return false;

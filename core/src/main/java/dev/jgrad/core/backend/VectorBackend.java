@@ -318,4 +318,112 @@ public class VectorBackend extends ReferenceBackend {
         for (int i = 0; i < rows; i++)
             VectorElementwise.accumulate(ds, dst.offset() + (int) ids[i] * cols, ss, src.offset() + i * cols, cols);
     }
+
+    // ---- fused normalisation (VectorNorms) ------------------------------------------------------
+
+    /** True when every non-null tensor is float32 and contiguous: the fused kernels' fast-path condition. */
+    private static boolean dense(Tensor... ts) {
+        for (Tensor t : ts) if (t != null && (t.dtype() != dev.jgrad.core.DType.F32 || !t.isContiguous())) return false;
+        return true;
+    }
+
+    private static float[] fOrNull(Tensor t) {
+        return t == null ? null : f(t);
+    }
+
+    private static int off(Tensor t) {
+        return t == null ? 0 : t.offset();
+    }
+
+    private static VectorNorms.Args normArgs(Tensor x, Tensor w, Tensor b) {
+        return new VectorNorms.Args(f(x), x.offset(), fOrNull(w), off(w), fOrNull(b), off(b), x.size(0), x.size(1));
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        if (!dense(x, weight, bias, y, mean, rstd)) {
+            super.layerNorm(x, weight, bias, eps, y, mean, rstd);
+            return;
+        }
+        VectorNorms.layerNorm(normArgs(x, weight, bias), (float) eps, f(y), y.offset(), f(mean), mean.offset(),
+                f(rstd), rstd.offset());
+    }
+
+    @Override
+    public void layerNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
+                                  Tensor dx, Tensor dweight, Tensor dbias) {
+        if (!dense(gy, x, weight, mean, rstd, dx, dweight, dbias)) {
+            super.layerNormBackward(gy, x, weight, mean, rstd, dx, dweight, dbias);
+            return;
+        }
+        VectorNorms.layerNormBackward(normArgs(x, weight, null), f(gy), gy.offset(), f(mean), mean.offset(),
+                f(rstd), rstd.offset(), fOrNull(dx), off(dx), fOrNull(dweight), off(dweight), fOrNull(dbias), off(dbias));
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd) {
+        if (!dense(x, weight, y, rstd)) {
+            super.rmsNorm(x, weight, eps, y, rstd);
+            return;
+        }
+        VectorNorms.rmsNorm(normArgs(x, weight, null), (float) eps, f(y), y.offset(), f(rstd), rstd.offset());
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
+        if (!dense(gy, x, weight, rstd, dx, dweight)) {
+            super.rmsNormBackward(gy, x, weight, rstd, dx, dweight);
+            return;
+        }
+        VectorNorms.rmsNormBackward(normArgs(x, weight, null), f(gy), gy.offset(), f(rstd), rstd.offset(),
+                fOrNull(dx), off(dx), fOrNull(dweight), off(dweight));
+    }
+
+    // ---- fused losses (VectorLosses) -------------------------------------------------------------
+
+    @Override
+    public void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, double labelSmoothing, Tensor loss, Tensor lse) {
+        if (!dense(logits, loss, lse)) {
+            super.crossEntropy(logits, targets, ignoreIndex, labelSmoothing, loss, lse);
+            return;
+        }
+        VectorLosses.crossEntropy(f(logits), logits.offset(), targets.toLongArray(), logits.size(0), logits.size(1),
+                ignoreIndex, (float) labelSmoothing, f(loss), loss.offset(), f(lse), lse.offset());
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, Tensor rowGrad, int ignoreIndex,
+                                     double labelSmoothing, Tensor dlogits) {
+        if (!dense(logits, lse, dlogits) || rowGrad.dtype() != dev.jgrad.core.DType.F32) {
+            super.crossEntropyBackward(logits, targets, lse, rowGrad, ignoreIndex, labelSmoothing, dlogits);
+            return;
+        }
+        VectorLosses.crossEntropyBackward(f(logits), logits.offset(), targets.toLongArray(), f(lse), lse.offset(),
+                rowGrad.toFloatArray(), logits.size(0), logits.size(1), ignoreIndex, (float) labelSmoothing,
+                f(dlogits), dlogits.offset());
+    }
+
+    // ---- fused optimizer updates (VectorOptim) -----------------------------------------------------
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, SgdConfig config, boolean firstStep) {
+        if (!dense(param, grad, momentumBuffer)) {
+            super.sgdUpdate(param, grad, momentumBuffer, config, firstStep);
+            return;
+        }
+        VectorOptim.sgd(f(param), param.offset(), f(grad), grad.offset(), fOrNull(momentumBuffer), off(momentumBuffer),
+                param.numel(), config, firstStep);
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                           AdamConfig config, long step) {
+        if (!dense(param, grad, expAvg, expAvgSq, config.amsgrad() ? maxExpAvgSq : null)) {
+            super.adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, config, step);
+            return;
+        }
+        VectorOptim.adam(f(param), param.offset(), f(grad), grad.offset(), f(expAvg), expAvg.offset(),
+                f(expAvgSq), expAvgSq.offset(), config.amsgrad() ? f(maxExpAvgSq) : null,
+                config.amsgrad() ? maxExpAvgSq.offset() : 0, param.numel(), config, step);
+    }
 }
