@@ -208,7 +208,7 @@ public final class TokenCache implements TokenSource, AutoCloseable {
         ByteBuffer scalars = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         sha.update(("jgrad-token-cache/" + VERSION + "\0" + key.tokenizerId() + "\0").getBytes(StandardCharsets.UTF_8));
         sha.update(scalars.clear().putInt(key.vocabSize()).putInt(key.separator().orElse(-1)).array());
-        for (int id : tokenizer.apply(PROBE)) sha.update(scalars.clear().putInt(id).putInt(0).array());
+        for (int id : probe(tokenizer)) sha.update(scalars.clear().putInt(id).putInt(0).array());
         try (Stream<Document> documents = corpus.get()) {
             Iterator<Document> it = documents.iterator();
             while (it.hasNext()) {
@@ -218,6 +218,26 @@ public final class TokenCache implements TokenSource, AutoCloseable {
             }
         }
         return sha.digest();
+    }
+
+    /**
+     * The tokenizer's ids for the probe text. A tokenizer with a closed alphabet (characters) may reject parts of
+     * it: then each code point is encoded alone, and a rejected one contributes the marker -2.
+     */
+    static int[] probe(Function<String, int[]> tokenizer) {
+        try {
+            return tokenizer.apply(PROBE);
+        } catch (RuntimeException rejected) {
+            java.util.List<Integer> ids = new java.util.ArrayList<>();
+            PROBE.codePoints().forEach(cp -> {
+                try {
+                    for (int id : tokenizer.apply(Character.toString(cp))) ids.add(id);
+                } catch (RuntimeException e) {
+                    ids.add(-2);
+                }
+            });
+            return ids.stream().mapToInt(Integer::intValue).toArray();
+        }
     }
 
     /** Tokenises {@code documents} into {@code file} (written to a temporary file, then moved into place). */

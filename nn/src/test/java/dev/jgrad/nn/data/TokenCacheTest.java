@@ -211,4 +211,22 @@ class TokenCacheTest {
             assertTrue(c.toString().contains("8 tokens"));
         }
     }
+
+    @Test
+    void aTokenizerWithAClosedAlphabetStillGetsAFingerprint(@TempDir Path dir) {
+        // a character vocabulary without most of the probe's characters: the fingerprint must not throw
+        java.util.function.Function<String, int[]> abc = text -> text.chars().map(c -> {
+            if (c < 'a' || c > 'c') throw new IllegalArgumentException("unknown character " + (char) c);
+            return c - 'a';
+        }).toArray();
+        TokenCache.Key key = new TokenCache.Key("abc", 3, java.util.OptionalInt.empty());
+        java.util.function.Supplier<java.util.stream.Stream<Document>> corpus = () -> java.util.stream.Stream.of(new Document("d", "abcab"));
+        try (TokenCache c = TokenCache.openOrBuild(dir.resolve("abc.bin"), corpus, abc, key)) {
+            assertEquals(5, c.size());
+        }
+        byte[] f1 = TokenCache.fingerprint(corpus, abc, key);
+        java.util.function.Function<String, int[]> shifted = text -> java.util.Arrays.stream(abc.apply(text)).map(i -> (i + 1) % 3).toArray();
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(f1, TokenCache.fingerprint(corpus, shifted, key)),
+                "a tokenizer that maps the probe differently changes the fingerprint");
+    }
 }
