@@ -49,6 +49,7 @@ public final class Trainer {
     private final Map<String, Generator> generators;
     private final List<TrainerCallback> callbacks = new ArrayList<>();
     private final Map<Tensor, String> parameterNames = new java.util.IdentityHashMap<>();
+    private final Map<String, Object> checkpointExtra = new LinkedHashMap<>();
 
     private int step;
     private double bestValLoss = Double.POSITIVE_INFINITY;
@@ -77,6 +78,15 @@ public final class Trainer {
     /** Adds a callback (progress output is built in; callbacks add samples, plots, ...). */
     public Trainer addCallback(TrainerCallback callback) {
         callbacks.add(callback);
+        return this;
+    }
+
+    /**
+     * Values stored in every checkpoint's {@code extra} map besides the trainer's own (for instance the model
+     * configuration, so that a checkpoint can rebuild its model).
+     */
+    public Trainer withCheckpointExtra(Map<String, Object> extra) {
+        checkpointExtra.putAll(extra);
         return this;
     }
 
@@ -218,7 +228,7 @@ public final class Trainer {
     }
 
     private void save(Path dir) {
-        Map<String, Object> extra = new LinkedHashMap<>();
+        Map<String, Object> extra = new LinkedHashMap<>(checkpointExtra);
         extra.put("train_sampler", samplerMap(train.state()));
         if (validation != null) extra.put("validation_sampler", samplerMap(validation.state()));
         if (Double.isFinite(bestValLoss)) extra.put("best_val_loss", bestValLoss);
