@@ -79,7 +79,7 @@ final class VectorAttention {
     private static final class Workspace {
         final float[] s = new float[BLOCK_Q * BLOCK_K], pd = new float[BLOCK_Q * BLOCK_K];
         final float[] dp = new float[BLOCK_Q * BLOCK_K];
-        final float[] m = new float[BLOCK_Q], l = new float[BLOCK_Q * L];
+        final float[] m = new float[BLOCK_Q], l = new float[BLOCK_Q * L], tile = AttentionTiles.newTile();
         float[] o = new float[0], dk = new float[0], dv = new float[0], delta = new float[0];
 
         Workspace ensure(int d, int deltaRows) {
@@ -160,11 +160,11 @@ final class VectorAttention {
             float[] t = new float[batch * kvHeads * d * tk];
             Parallel.forRange(batch * kvHeads, 1, (from, to) -> {
                 for (int bg = from; bg < to; bg++) {
-                    int base = bg * d * tk;
-                    for (int j0 = 0; j0 < tk; j0 += 16) {
+                    int base = bg * d * tk, row0 = x.row(bg / kvHeads, bg % kvHeads, 0);
+                    for (int j0 = 0; j0 < tk; j0 += 16) { // 16 keys at a time: one cache line of each output row
                         int j1 = Math.min(tk, j0 + 16);
                         for (int e = 0; e < d; e++)
-                            for (int j = j0; j < j1; j++) t[base + e * tk + j] = x.a[x.row(bg / kvHeads, bg % kvHeads, j) + e];
+                            for (int j = j0, src = row0 + j0 * x.st + e; j < j1; j++, src += x.st) t[base + e * tk + j] = x.a[src];
                     }
                 }
             });
@@ -197,12 +197,12 @@ final class VectorAttention {
             int qRow = q.row(b, h, i0), ktBase = (b * kvHeads + g) * d * tk, vRow = v.row(b, g, 0);
             for (int j0 = 0; j0 < kEnd; j0 += BLOCK_K) {
                 int bc = Math.min(BLOCK_K, kEnd - j0);
-                AttentionTiles.gemm(br, bc, d, q.a, qRow, q.st, 1, kt, ktBase + j0, tk, s, 0, BLOCK_K, false);
+                AttentionTiles.gemm(br, bc, d, q.a, qRow, q.st, 1, kt, ktBase + j0, tk, s, 0, BLOCK_K, false, ws.tile);
                 for (int r = 0; r < br; r++) {
                     int rowKey = dropout ? AttentionDropout.rowKey(seed, b, h, i0 + r) : 0;
                     onlineSoftmaxRow(s, r, visible(i0, r, j0, bc), bc, b * tk + j0, m, l, o, rowKey, j0);
                 }
-                AttentionTiles.gemm(br, d, bc, s, 0, BLOCK_K, 1, v.a, vRow + j0 * v.st, v.st, o, 0, d, true);
+                AttentionTiles.gemm(br, d, bc, s, 0, BLOCK_K, 1, v.a, vRow + j0 * v.st, v.st, o, 0, d, true, ws.tile);
             }
             for (int r = 0; r < br; r++) {
                 int outRow = oOff + ((b * heads + h) * tq + i0 + r) * d, lseAt = lOff + (b * heads + h) * tq + i0 + r;
@@ -242,7 +242,8 @@ final class VectorAttention {
                 Arrays.fill(s, so, so + width, 0f);
                 return;
             }
-            float alpha = mOld == NEG_INF ? 0f : (float) StrictMath.exp(mOld - mNew);
+            // α = e^(m_old − m_new); exactly 1 when the max did not move (most tiles after the first few)
+            float alpha = mOld == mNew ? 1f : mOld == NEG_INF ? 0f : (float) StrictMath.exp(mOld - mNew);
             FloatVector vm = FloatVector.broadcast(S, mNew), sum = FloatVector.zero(S);
             for (int c = 0; c < width; c += L) {
                 FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, so + c).sub(vm))
@@ -279,17 +280,17 @@ final class VectorAttention {
                     for (int i0 = firstRow / BLOCK_Q * BLOCK_Q; i0 < tq; i0 += BLOCK_Q) {
                         int br = Math.min(BLOCK_Q, tq - i0), qRow = q.row(b, h, i0), gRow = gOut.row(b, h, i0);
                         int lseAt = lse.offset() + b * lse.stride(0) + h * lse.stride(1) + i0 * lse.stride(2);
-                        AttentionTiles.gemm(br, bc, d, q.a, qRow, q.st, 1, kt, ktBase + j0, tk, ws.s, 0, BLOCK_K, false);
+                        AttentionTiles.gemm(br, bc, d, q.a, qRow, q.st, 1, kt, ktBase + j0, tk, ws.s, 0, BLOCK_K, false, ws.tile);
                         for (int r = 0; r < br; r++)
                             probabilitiesRow(ws, r, visible(i0, r, j0, bc), bc, b * tk + j0, la[lseAt + r * lse.stride(2)],
                                     dropout ? AttentionDropout.rowKey(seed, b, h, i0 + r) : 0, j0);
                         float[] pd = dropout ? ws.pd : ws.s;
-                        AttentionTiles.gemm(bc, d, br, pd, 0, 1, BLOCK_K, gOut.a, gRow, gOut.st, dv, 0, d, true);
-                        AttentionTiles.gemm(br, bc, d, gOut.a, gRow, gOut.st, 1, vt, ktBase + j0, tk, ws.dp, 0, BLOCK_K, false);
+                        AttentionTiles.gemm(bc, d, br, pd, 0, 1, BLOCK_K, gOut.a, gRow, gOut.st, dv, 0, d, true, ws.tile);
+                        AttentionTiles.gemm(br, bc, d, gOut.a, gRow, gOut.st, 1, vt, ktBase + j0, tk, ws.dp, 0, BLOCK_K, false, ws.tile);
                         for (int r = 0; r < br; r++) scoreGradientRow(ws, r, bc, delta[hh * tq + i0 + r]);
                         AttentionTiles.gemm(br, d, bc, ws.dp, 0, BLOCK_K, 1, k.a, k.row(b, g, j0), k.st,
-                                gq, gradQ.offset() + ((b * heads + h) * tq + i0) * d, d, true);
-                        AttentionTiles.gemm(bc, d, br, ws.dp, 0, 1, BLOCK_K, q.a, qRow, q.st, dk, 0, d, true);
+                                gq, gradQ.offset() + ((b * heads + h) * tq + i0) * d, d, true, ws.tile);
+                        AttentionTiles.gemm(bc, d, br, ws.dp, 0, 1, BLOCK_K, q.a, qRow, q.st, dk, 0, d, true, ws.tile);
                     }
                 }
                 int kvRow = (b * kvHeads + g) * tk + j0;
