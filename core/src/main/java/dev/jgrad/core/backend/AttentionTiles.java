@@ -64,7 +64,8 @@ final class AttentionTiles {
             int width = Math.min(left, vectors * L), lastLanes = width - (vectors - 1) * L;
             for (int r0 = 0; r0 < m; r0 += MR) {
                 int rows = Math.min(MR, m - r0), ao = aOff + r0 * ars, bo = bOff + c0;
-                switch (vectors) {
+                if (rows == 1) row1(k, a, ao, acs, b, bo, ldb, width, tile); // decoding: one query row
+                else switch (vectors) {
                     case 4 -> rows6x4(rows, k, a, ao, ars, acs, b, bo, ldb, lastLanes, tile);
                     case 2 -> rows6x2(rows, k, a, ao, ars, acs, b, bo, ldb, lastLanes, tile);
                     default -> rows6x1(rows, k, a, ao, ars, acs, b, bo, ldb, lastLanes, tile);
@@ -97,6 +98,24 @@ final class AttentionTiles {
     /** Offset of row {@code r} of A in a block of {@code rows} rows; rows past the end repeat the last one. */
     private static int aRow(int ao, int ars, int r, int rows) {
         return ao + Math.min(r, rows - 1) * ars;
+    }
+
+    /** One row of C, up to four vectors wide (masked by {@code width}): four independent FMA chains. */
+    private static void row1(int k, float[] a, int ao, int acs, float[] b, int bo, int ldb, int width, float[] tile) {
+        VectorMask<Float> m0 = S.indexInRange(0, width), m1 = S.indexInRange(L, width),
+                m2 = S.indexInRange(2 * L, width), m3 = S.indexInRange(3 * L, width);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        for (int p = 0, bp = bo, ap = ao; p < k; p++, bp += ldb, ap += acs) {
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c0 = FloatVector.fromArray(S, b, bp, m0).fma(x, c0);
+            c1 = FloatVector.fromArray(S, b, bp + L, m1).fma(x, c1);
+            c2 = FloatVector.fromArray(S, b, bp + 2 * L, m2).fma(x, c2);
+            c3 = FloatVector.fromArray(S, b, bp + 3 * L, m3).fma(x, c3);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
+        c2.intoArray(tile, 2 * L);
+        c3.intoArray(tile, 3 * L);
     }
 
     private static void rows6x4(int rows, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb,
