@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * vector feeds six FMAs and 24 independent FMA chains hide the latency (6×4: 24 accumulators + 4 B vectors + 1
  * broadcast of the 32 AVX-512 registers; with 16 registers (AVX2) blocks stop at 2 vectors, 6×2). Column blocks of
  * 4, 2 or 1 vectors; the last vector of a block is a masked load, and a block of fewer than six rows repeats its
- * last row (computed, not stored), so any m and n take the same code. Measured on 64×64×64 tiles, one thread:
- * 6×4 about 15% faster than 4×4. The kernel ends by storing its accumulators, unconditionally,
+ * last row (computed, not stored), so any m and n take the same code; a single row (decoding) has its own
+ * kernel instead of repeating it six times. On 64×64×64 tiles alone, one thread, 6×4 ran about 15% faster than
+ * 4×4; inside attention the two were within noise. The kernel ends by storing its accumulators, unconditionally,
  * into a small per-thread tile; {@link #writeBack} then clips the tile to C and adds the old C when accumulating.
  * (Written into the kernel, that branchy write-back made C2 give up intrinsifying the vector operations of the
  * whole kernel: 5 GFLOPS instead of 100.) Each C element is one FMA chain over p in increasing order, then one
@@ -42,7 +43,10 @@ final class AttentionTiles {
     /** The widest column block, in vectors: 4 with 32 vector registers (AVX-512), 2 with 16 (AVX2). */
     private static final int MAX_VECTORS = L >= 16 ? 4 : 2;
     private static final int TILE_ROW = 4 * L;
-    /** A scratch tile for {@link #gemm}: one per thread (a ThreadLocal lookup per product cost 3% of the forward). */
+    /**
+     * A scratch tile for {@link #gemm}, one per thread, kept by the caller (a ThreadLocal lookup per product took
+     * 3% of the samples of a forward profile).
+     */
     static float[] newTile() {
         return new float[MR * TILE_ROW];
     }
