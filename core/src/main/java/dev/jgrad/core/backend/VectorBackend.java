@@ -426,4 +426,48 @@ public class VectorBackend extends ReferenceBackend {
                 f(expAvgSq), expAvgSq.offset(), config.amsgrad() ? f(maxExpAvgSq) : null,
                 config.amsgrad() ? maxExpAvgSq.offset() : 0, param.numel(), config, step);
     }
+
+    // =============================================================================================
+    // Attention and rotary position embeddings (kernels in VectorAttention, AttentionTiles, VectorRope)
+
+    @Override
+    public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                 Tensor out, Tensor lse) {
+        if (!allF32(q, k, v, out, lse) || !out.isContiguous() || !lse.isContiguous()) {
+            super.attentionForward(q, k, v, keyPaddingMask, params, out, lse);
+            return;
+        }
+        VectorAttention.forward(unitRows(q), unitRows(k), unitRows(v), keyPaddingMask, params, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                  Tensor out, Tensor lse, Tensor gradOut, Tensor gradQ, Tensor gradK, Tensor gradV) {
+        if (!allF32(q, k, v, out, lse, gradOut, gradQ, gradK, gradV)
+                || !gradQ.isContiguous() || !gradK.isContiguous() || !gradV.isContiguous()) {
+            super.attentionBackward(q, k, v, keyPaddingMask, params, out, lse, gradOut, gradQ, gradK, gradV);
+            return;
+        }
+        VectorAttention.backward(unitRows(q), unitRows(k), unitRows(v), keyPaddingMask, params, unitRows(out), lse,
+                unitRows(gradOut), gradQ, gradK, gradV);
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor positions, double theta, boolean interleaved, boolean inverse, Tensor out) {
+        long[] pos = positions.toLongArray();
+        long maxPosition = 0;
+        for (long p : pos) maxPosition = Math.max(maxPosition, p);
+        RopeTables.Table table = allF32(x, out) && out.isContiguous()
+                ? RopeTables.get(theta, x.size(3), (int) Math.min(maxPosition + 1, Integer.MAX_VALUE)) : null;
+        if (table == null) { // other dtypes, or positions beyond the cached tables
+            super.rope(x, positions, theta, interleaved, inverse, out);
+            return;
+        }
+        VectorRope.apply(unitRows(x), pos, positions.rank() == 2, table, interleaved, inverse, out);
+    }
+
+    /** {@code t} itself when its last dimension has unit stride (rows are runs), else a contiguous copy. */
+    private static Tensor unitRows(Tensor t) {
+        return t.stride(-1) == 1 || t.size(-1) == 1 ? t : t.contiguousCopy();
+    }
 }
