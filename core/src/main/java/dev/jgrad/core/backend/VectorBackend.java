@@ -3,6 +3,8 @@ package dev.jgrad.core.backend;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.kernels.Sgemm;
+import dev.jgrad.core.kernels.Sgemv;
+import dev.jgrad.core.kernels.VectorSgemv;
 import dev.jgrad.core.kernels.VectorSgemm;
 import dev.jgrad.core.parallel.Parallel;
 
@@ -22,6 +24,7 @@ public class VectorBackend extends ReferenceBackend {
     static final int GRAIN = 1 << 14;
 
     private final Sgemm sgemm = new VectorSgemm();
+    private final Sgemv sgemv = new VectorSgemv();
 
     static float[] f(Tensor t) {
         return ((Storage.FloatStorage) t.storage()).data;
@@ -280,10 +283,31 @@ public class VectorBackend extends ReferenceBackend {
         if (!tb) ldb = Math.max(ldb, n);
         else ldb = Math.max(ldb, k);
         int ldc = Math.max(out.stride(1), n);
+        if (m == 1 && (!ta || k == 1)) {
+            rowTimesMatrix(a, b, out, beta, tb, ldb);
+            return;
+        }
         sgemm.sgemmBatched(batch, ta, tb, m, n, k, 1f,
                 f(a), a.offset(), lda, a.stride(0),
                 f(b), b.offset(), ldb, b.stride(0),
                 beta, f(out), out.offset(), ldc, out.stride(0));
+    }
+
+    /**
+     * {@code out = a·b + beta·out} for one-row {@code a (batch, 1, k)}: a matrix-vector product, which reads each
+     * element of b once and is bound by memory bandwidth (the decode step of a language model, where b is a
+     * weight). Packing b for SGEMM would cost more than the product itself. With {@code tb}, b is the transposed
+     * view of a row-major {@code (n, k)} weight W and {@code out = W·aᵀ}; otherwise b is a row-major
+     * {@code (k, n)} matrix and {@code out = bᵀ·aᵀ}.
+     */
+    private void rowTimesMatrix(Tensor a, Tensor b, Tensor out, float beta, boolean tb, int ldb) {
+        int batch = out.size(0), n = out.size(2), k = a.size(2);
+        float[] as = f(a), bs = f(b), os = f(out);
+        for (int i = 0; i < batch; i++) {
+            int ao = a.offset() + i * a.stride(0), bo = b.offset() + i * b.stride(0), oo = out.offset() + i * out.stride(0);
+            if (tb) sgemv.sgemv(false, n, k, 1f, bs, bo, ldb, as, ao, beta, os, oo);
+            else sgemv.sgemv(true, k, n, 1f, bs, bo, ldb, as, ao, beta, os, oo);
+        }
     }
 
     // ---- indexing -----------------------------------------------------------------------------
