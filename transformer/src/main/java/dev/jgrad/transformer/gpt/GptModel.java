@@ -68,6 +68,39 @@ public final class GptModel extends CausalLM {
         }
     }
 
+    /**
+     * The name and shape of every parameter a model of {@code c} has, in state-dict order, computed from the
+     * config alone (importers check a checkpoint against it before allocating the model).
+     */
+    public static java.util.Map<String, int[]> parameterShapes(GptConfig c) {
+        var out = new java.util.LinkedHashMap<String, int[]>();
+        int e = c.nEmbd();
+        out.put("transformer.wte.weight", new int[] {c.vocabSize(), e});
+        out.put("transformer.wpe.weight", new int[] {c.blockSize(), e});
+        for (int i = 0; i < c.nLayer(); i++) {
+            String h = "transformer.h." + i + ".";
+            norm(out, h + "ln_1", e, c.bias());
+            linear(out, h + "attn.c_attn", e, 3 * e, c.bias());
+            linear(out, h + "attn.c_proj", e, e, c.bias());
+            norm(out, h + "ln_2", e, c.bias());
+            linear(out, h + "mlp.c_fc", e, c.mlpDim(), c.bias());
+            linear(out, h + "mlp.c_proj", c.mlpDim(), e, c.bias());
+        }
+        norm(out, "transformer.ln_f", e, c.bias());
+        if (!c.tieEmbeddings()) out.put("lm_head.weight", new int[] {c.vocabSize(), e});
+        return out;
+    }
+
+    private static void norm(java.util.Map<String, int[]> out, String name, int n, boolean bias) {
+        out.put(name + ".weight", new int[] {n});
+        if (bias) out.put(name + ".bias", new int[] {n});
+    }
+
+    private static void linear(java.util.Map<String, int[]> out, String name, int in, int outFeatures, boolean bias) {
+        out.put(name + ".weight", new int[] {outFeatures, in});
+        if (bias) out.put(name + ".bias", new int[] {outFeatures});
+    }
+
     private void initialise(Generator gen) {
         double std = 0.02, projStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
         for (var e : namedModules().entrySet()) {

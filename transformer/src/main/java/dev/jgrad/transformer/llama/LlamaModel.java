@@ -62,6 +62,31 @@ public final class LlamaModel extends CausalLM {
         }
     }
 
+    /**
+     * The name and shape of every parameter a model of {@code c} has, in state-dict order, computed from the
+     * config alone (importers check a checkpoint against it before allocating the model).
+     */
+    public static java.util.Map<String, int[]> parameterShapes(LlamaConfig c) {
+        var out = new java.util.LinkedHashMap<String, int[]>();
+        int d = c.dim();
+        out.put("model.embed_tokens.weight", new int[] {c.vocabSize(), d});
+        for (int i = 0; i < c.nLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            out.put(p + "input_layernorm.weight", new int[] {d});
+            out.put(p + "self_attn.q_proj.weight", new int[] {d, d});
+            out.put(p + "self_attn.k_proj.weight", new int[] {c.kvDim(), d});
+            out.put(p + "self_attn.v_proj.weight", new int[] {c.kvDim(), d});
+            out.put(p + "self_attn.o_proj.weight", new int[] {d, d});
+            out.put(p + "post_attention_layernorm.weight", new int[] {d});
+            out.put(p + "mlp.gate_proj.weight", new int[] {c.hiddenDim(), d});
+            out.put(p + "mlp.up_proj.weight", new int[] {c.hiddenDim(), d});
+            out.put(p + "mlp.down_proj.weight", new int[] {d, c.hiddenDim()});
+        }
+        out.put("model.norm.weight", new int[] {d});
+        if (!c.tieEmbeddings()) out.put("lm_head.weight", new int[] {c.vocabSize(), d});
+        return out;
+    }
+
     @Override
     protected Tensor hidden(Tensor ids, KvCache cache) {
         Module model = child("model");
