@@ -116,6 +116,20 @@ public abstract class CausalLM extends Module {
         return Tensor.of(flat, rows.length, t);
     }
 
+    /** Evaluation mode (dropout off); returns this model. */
+    @Override
+    public CausalLM eval() {
+        super.eval();
+        return this;
+    }
+
+    /** Training mode (dropout on); returns this model. */
+    @Override
+    public CausalLM train() {
+        super.train();
+        return this;
+    }
+
     /** The float dtype of the model's parameters (F32 unless converted with {@link #to(DType)}). */
     public DType dtype() {
         return parameters().get(0).dtype();
