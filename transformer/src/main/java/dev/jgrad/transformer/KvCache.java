@@ -67,6 +67,16 @@ public final class KvCache {
     }
 
     /**
+     * Forgets the positions from {@code newLength} on, keeping the first {@code newLength} (to regenerate from a
+     * shared prefix, or to run the same decode step again in a benchmark).
+     */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length)
+            throw new IllegalArgumentException("KvCache: cannot truncate " + length + " cached positions to " + newLength);
+        length = newLength;
+    }
+
+    /**
      * Checks that {@code newTokens} more positions fit and that the batch matches; called by the model before it
      * runs a forward with this cache.
      */
