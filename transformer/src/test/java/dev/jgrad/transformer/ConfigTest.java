@@ -91,6 +91,23 @@ class ConfigTest {
     }
 
     @Test
+    void gptDropoutActsOnlyInTraining() throws Exception {
+        GptModel plain = ModelGoldens.gpt();
+        GptModel dropped = new GptModel(ModelGoldens.GPT.withDropout(0.2), new Generator(5));
+        dropped.loadStateDict(plain.stateDict(), true);
+        Tensor ids = ModelGoldens.read("gpt").get("ids");
+        float[] reference = plain.eval().forward(ids).toFloatArray();
+        assertTrue(Arrays.equals(reference, dropped.eval().forward(ids).toFloatArray()), "eval mode: no dropout");
+        dropped.train();
+        float[] a = dropped.forward(ids).toFloatArray(), b = dropped.forward(ids).toFloatArray();
+        assertTrue(!Arrays.equals(a, b), "training mode: fresh masks on every call");
+        assertTrue(!Arrays.equals(a, reference));
+        Tensor loss = dropped.loss(ids, ModelGoldens.read("gpt").get("targets"));
+        loss.backward();
+        assertTrue(dropped.namedParameters().values().stream().allMatch(p -> p.grad() != null), "every parameter gets a gradient");
+    }
+
+    @Test
     void invalidConfigsAreNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> new GptConfig(50, 16, 30, 2, 4, 0, true, 1e-5, true, true));
         assertTrue(e.getMessage().contains("nEmbd 30 is not a multiple of nHead 4"), e.getMessage());
