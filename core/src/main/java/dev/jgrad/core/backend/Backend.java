@@ -172,4 +172,44 @@ public interface Backend {
      */
     void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
                     AdamConfig config, long step);
+
+    // =============================================================================================
+    // Attention and rotary position embeddings
+
+    /**
+     * Fused scaled dot-product attention, forward:
+     * {@code out = dropout(softmax(scale · q·kᵀ + mask)) · v} for every (batch, query head), without autograd.
+     *
+     * <p>Shapes: {@code q (B, H, Tq, D)}, {@code k} and {@code v (B, Hkv, Tk, D)} with {@code H} a multiple of
+     * {@code Hkv}: query head {@code h} reads kv head {@code h / (H / Hkv)} (grouped-query attention; {@code Hkv == H}
+     * is plain multi-head). {@code keyPaddingMask} is null or a BOOL {@code (B, Tk)} tensor in which
+     * <b>true means "ignore this key"</b>. Causal masking, scale and dropout come from {@code params}. Softmax runs
+     * in float32 (or in float64 for F64 tensors).
+     *
+     * <p>Outputs (preallocated, contiguous, same dtype as q): {@code out (B, H, Tq, D)} and {@code lse (B, H, Tq)},
+     * the log-sum-exp of each row's masked, scaled scores (before dropout), which the backward needs. A row that
+     * sees no key at all (every key masked) gets zeros in {@code out} and {@code −∞} in {@code lse}.
+     */
+    void attentionForward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                          Tensor out, Tensor lse);
+
+    /**
+     * Fused scaled dot-product attention, backward: from the forward's inputs, its {@code out} and {@code lse}, and
+     * the output gradient {@code gradOut (B, H, Tq, D)}, writes {@code gradQ (B, H, Tq, D)}, {@code gradK} and
+     * {@code gradV (B, Hkv, Tk, D)} (preallocated, contiguous, overwritten). With grouped-query attention the k and
+     * v gradients sum over the query heads that share them. The dropout mask is regenerated from
+     * {@code params.dropoutSeed()}, never stored.
+     */
+    void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                           Tensor out, Tensor lse, Tensor gradOut, Tensor gradQ, Tensor gradK, Tensor gradV);
+
+    /**
+     * Rotary position embedding: rotates pairs of features of {@code x (B, H, T, D)} ({@code D} even) by the
+     * angle {@code pos · θ^(−2i/D)} of pair {@code i}, writing the preallocated contiguous {@code out}.
+     *
+     * <p>{@code positions} (I32 or I64) is {@code (T)} — shared by the batch — or {@code (B, T)}, non-negative.
+     * Pair {@code i} is {@code (i, i + D/2)} (Hugging Face's rotate-half) or, with {@code interleaved},
+     * {@code (2i, 2i + 1)} (Meta's and llama2.c's). {@code inverse} rotates by the negative angle: the backward.
+     */
+    void rope(Tensor x, Tensor positions, double theta, boolean interleaved, boolean inverse, Tensor out);
 }

@@ -435,4 +435,24 @@ public class ReferenceBackend implements Backend {
         for (Tensor t : ts) if (t.dtype() != DType.F32) return false;
         return true;
     }
+
+    // =============================================================================================
+    // Attention and rotary position embeddings (naive, materialised: ReferenceAttention)
+
+    @Override
+    public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                 Tensor out, Tensor lse) {
+        ReferenceAttention.forward(q, k, v, keyPaddingMask, params, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                  Tensor out, Tensor lse, Tensor gradOut, Tensor gradQ, Tensor gradK, Tensor gradV) {
+        ReferenceAttention.backward(q, k, v, keyPaddingMask, params, gradOut, gradQ, gradK, gradV);
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor positions, double theta, boolean interleaved, boolean inverse, Tensor out) {
+        ReferenceAttention.rope(x, positions, theta, interleaved, inverse, out);
+    }
 }

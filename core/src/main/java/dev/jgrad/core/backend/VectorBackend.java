@@ -3,6 +3,8 @@ package dev.jgrad.core.backend;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.kernels.Sgemm;
+import dev.jgrad.core.kernels.Sgemv;
+import dev.jgrad.core.kernels.VectorSgemv;
 import dev.jgrad.core.kernels.VectorSgemm;
 import dev.jgrad.core.parallel.Parallel;
 
@@ -22,6 +24,7 @@ public class VectorBackend extends ReferenceBackend {
     static final int GRAIN = 1 << 14;
 
     private final Sgemm sgemm = new VectorSgemm();
+    private final Sgemv sgemv = new VectorSgemv();
 
     static float[] f(Tensor t) {
         return ((Storage.FloatStorage) t.storage()).data;
@@ -280,10 +283,31 @@ public class VectorBackend extends ReferenceBackend {
         if (!tb) ldb = Math.max(ldb, n);
         else ldb = Math.max(ldb, k);
         int ldc = Math.max(out.stride(1), n);
+        if (m == 1 && (!ta || k == 1)) {
+            rowTimesMatrix(a, b, out, beta, tb, ldb);
+            return;
+        }
         sgemm.sgemmBatched(batch, ta, tb, m, n, k, 1f,
                 f(a), a.offset(), lda, a.stride(0),
                 f(b), b.offset(), ldb, b.stride(0),
                 beta, f(out), out.offset(), ldc, out.stride(0));
+    }
+
+    /**
+     * {@code out = a·b + beta·out} for one-row {@code a (batch, 1, k)}: a matrix-vector product, which reads each
+     * element of b once and is bound by memory bandwidth (the decode step of a language model, where b is a
+     * weight). Packing b for SGEMM would cost more than the product itself. With {@code tb}, b is the transposed
+     * view of a row-major {@code (n, k)} weight W and {@code out = W·aᵀ}; otherwise b is a row-major
+     * {@code (k, n)} matrix and {@code out = bᵀ·aᵀ}.
+     */
+    private void rowTimesMatrix(Tensor a, Tensor b, Tensor out, float beta, boolean tb, int ldb) {
+        int batch = out.size(0), n = out.size(2), k = a.size(2);
+        float[] as = f(a), bs = f(b), os = f(out);
+        for (int i = 0; i < batch; i++) {
+            int ao = a.offset() + i * a.stride(0), bo = b.offset() + i * b.stride(0), oo = out.offset() + i * out.stride(0);
+            if (tb) sgemv.sgemv(false, n, k, 1f, bs, bo, ldb, as, ao, beta, os, oo);
+            else sgemv.sgemv(true, k, n, 1f, bs, bo, ldb, as, ao, beta, os, oo);
+        }
     }
 
     // ---- indexing -----------------------------------------------------------------------------
@@ -425,5 +449,49 @@ public class VectorBackend extends ReferenceBackend {
         VectorOptim.adam(f(param), param.offset(), f(grad), grad.offset(), f(expAvg), expAvg.offset(),
                 f(expAvgSq), expAvgSq.offset(), config.amsgrad() ? f(maxExpAvgSq) : null,
                 config.amsgrad() ? maxExpAvgSq.offset() : 0, param.numel(), config, step);
+    }
+
+    // =============================================================================================
+    // Attention and rotary position embeddings (kernels in VectorAttention, AttentionTiles, VectorRope)
+
+    @Override
+    public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                 Tensor out, Tensor lse) {
+        if (!allF32(q, k, v, out, lse) || !out.isContiguous() || !lse.isContiguous()) {
+            super.attentionForward(q, k, v, keyPaddingMask, params, out, lse);
+            return;
+        }
+        VectorAttention.forward(unitRows(q), unitRows(k), unitRows(v), keyPaddingMask, params, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                  Tensor out, Tensor lse, Tensor gradOut, Tensor gradQ, Tensor gradK, Tensor gradV) {
+        if (!allF32(q, k, v, out, lse, gradOut, gradQ, gradK, gradV)
+                || !gradQ.isContiguous() || !gradK.isContiguous() || !gradV.isContiguous()) {
+            super.attentionBackward(q, k, v, keyPaddingMask, params, out, lse, gradOut, gradQ, gradK, gradV);
+            return;
+        }
+        VectorAttention.backward(unitRows(q), unitRows(k), unitRows(v), keyPaddingMask, params, unitRows(out), lse,
+                unitRows(gradOut), gradQ, gradK, gradV);
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor positions, double theta, boolean interleaved, boolean inverse, Tensor out) {
+        long[] pos = positions.toLongArray();
+        long maxPosition = 0;
+        for (long p : pos) maxPosition = Math.max(maxPosition, p);
+        RopeTables.Table table = allF32(x, out) && out.isContiguous()
+                ? RopeTables.get(theta, x.size(3), (int) Math.min(maxPosition + 1, Integer.MAX_VALUE)) : null;
+        if (table == null) { // other dtypes, or positions beyond the cached tables
+            super.rope(x, positions, theta, interleaved, inverse, out);
+            return;
+        }
+        VectorRope.apply(unitRows(x), pos, positions.rank() == 2, table, interleaved, inverse, out);
+    }
+
+    /** {@code t} itself when its last dimension has unit stride (rows are runs), else a contiguous copy. */
+    private static Tensor unitRows(Tensor t) {
+        return t.stride(-1) == 1 || t.size(-1) == 1 ? t : t.contiguousCopy();
     }
 }

@@ -164,7 +164,8 @@ class VectorVsReferenceTest {
 
     static Stream<Arguments> matmulCases() {
         List<Arguments> args = new ArrayList<>();
-        int[][] shapes = {{1, 1, 1}, {7, 15, 17}, {17, 7, 15}, {15, 17, 1}, {33, 64, 31}, {1, 1023, 7}};
+        int[][] shapes = {{1, 1, 1}, {7, 15, 17}, {17, 7, 15}, {15, 17, 1}, {33, 64, 31}, {1, 1023, 7},
+                {1, 17, 1023}, {1, 15, 7}, {1, 7, 1}, {1, 1, 17}}; // m = 1 rows take the matrix-vector path
         for (int[] s : shapes) for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true})
             args.add(Arguments.of(s[0], s[1], s[2], ta, tb));
         return args.stream();

@@ -1,0 +1,116 @@
+package dev.jgrad.transformer;
+
+import dev.jgrad.core.Shape;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.autograd.NoGrad;
+
+/**
+ * The keys and values of every layer for the tokens seen so far, so that decoding one more token costs one
+ * token's work instead of recomputing the whole prefix.
+ *
+ * <p>Each layer owns two preallocated buffers {@code (B, Hkv, capacity, hd)}. A forward over {@code T} new tokens
+ * writes their keys and values at positions {@code [length, length + T)} of every layer ({@link #update}), attends
+ * over the first {@code length + T} positions (a view, never a copy), and then the model {@link #advance advances}
+ * the length once. Nothing is reallocated while decoding: the cost of a step is the weights it reads plus
+ * {@code O(length·hd)} attention work per head.
+ *
+ * <p>The prompt is written by one batched forward ({@code T = prompt length}: matrix-matrix products); each
+ * generated token then runs with {@code T = 1} (matrix-vector products).
+ */
+public final class KvCache {
+
+    private final Tensor[] keys, values;   // per layer (B, Hkv, capacity, hd)
+    private final int batch, kvHeads, capacity, headDim;
+    private int length;
+
+    /** A cache for {@code layers} layers, {@code batch} sequences and up to {@code capacity} positions. */
+    public KvCache(int layers, int batch, int kvHeads, int capacity, int headDim) {
+        if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0)
+            throw new IllegalArgumentException("KvCache: every size must be positive, got layers=" + layers + ", batch="
+                    + batch + ", kvHeads=" + kvHeads + ", capacity=" + capacity + ", headDim=" + headDim);
+        long perLayer = (long) batch * kvHeads * capacity * headDim;
+        if (perLayer > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("KvCache: one layer's buffer (" + batch + ", " + kvHeads + ", " + capacity
+                    + ", " + headDim + ") has more elements than a Java array holds");
+        this.batch = batch;
+        this.kvHeads = kvHeads;
+        this.capacity = capacity;
+        this.headDim = headDim;
+        keys = new Tensor[layers];
+        values = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
+            values[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
+        }
+    }
+
+    /** Number of positions already cached: the position of the next token. */
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    public int layers() {
+        return keys.length;
+    }
+
+    /** Forgets every cached position (the buffers are kept for the next sequence). */
+    public void reset() {
+        length = 0;
+    }
+
+    /**
+     * Forgets the positions from {@code newLength} on, keeping the first {@code newLength} (to regenerate from a
+     * shared prefix, or to run the same decode step again in a benchmark).
+     */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length)
+            throw new IllegalArgumentException("KvCache: cannot truncate " + length + " cached positions to " + newLength);
+        length = newLength;
+    }
+
+    /**
+     * Checks that {@code newTokens} more positions fit and that the batch matches; called by the model before it
+     * runs a forward with this cache.
+     */
+    public void checkRoom(int batchSize, int newTokens) {
+        if (batchSize != batch)
+            throw new IllegalArgumentException("KvCache: the cache holds " + batch + " sequences, the input has " + batchSize);
+        if (newTokens < 1 || (long) length + newTokens > capacity)
+            throw new IllegalArgumentException("KvCache: " + newTokens + " new tokens after " + length
+                    + " cached ones exceed the capacity of " + capacity + " positions");
+    }
+
+    /**
+     * Writes the new keys and values {@code (B, Hkv, T, hd)} of layer {@code layer} at positions
+     * {@code [length, length + T)} and returns views of all {@code length + T} cached positions, {@code {keys,
+     * values}}, each {@code (B, Hkv, length + T, hd)}.
+     */
+    public Tensor[] update(int layer, Tensor newKeys, Tensor newValues) {
+        int t = newKeys.size(2);
+        if (newKeys.rank() != 4 || newKeys.size(0) != batch || newKeys.size(1) != kvHeads || newKeys.size(3) != headDim
+                || !java.util.Arrays.equals(newKeys.shape(), newValues.shape()))
+            throw new IllegalArgumentException("KvCache: layer " + layer + " expects keys and values (" + batch + ", "
+                    + kvHeads + ", T, " + headDim + "), got " + Shape.str(newKeys.shape()) + " and "
+                    + Shape.str(newValues.shape()));
+        checkRoom(newKeys.size(0), t);
+        try (NoGrad ignored = NoGrad.enter()) {
+            keys[layer].narrow(2, length, t).copyFrom(newKeys);
+            values[layer].narrow(2, length, t).copyFrom(newValues);
+        }
+        return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+    }
+
+    /** Moves the length past the {@code t} tokens every layer has just written. */
+    public void advance(int t) {
+        checkRoom(batch, t);
+        length += t;
+    }
+}

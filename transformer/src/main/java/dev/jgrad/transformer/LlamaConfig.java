@@ -1,0 +1,114 @@
+package dev.jgrad.transformer;
+
+import dev.jgrad.core.ops.RopeStyle;
+
+/**
+ * The shape of a LLaMA-style model (Touvron et al., 2023; Meta's {@code ModelArgs}, llama2.c's {@code Config},
+ * Hugging Face's {@code LlamaConfig}).
+ *
+ * <p>The network: token embedding {@code (V, D)}, then {@code nLayers} pre-norm blocks
+ * {@code x = x + attn(rmsnorm(x)); x = x + mlp(rmsnorm(x))}, a final RMSNorm and a head {@code (D → V)}.
+ * Attention has no biases, rotates queries and keys with RoPE, and lets groups of {@code nHeads / nKvHeads} query
+ * heads share one key/value head (grouped-query attention). The MLP is SwiGLU:
+ * {@code down(silu(gate(x)) · up(x))} with hidden width {@code hiddenDim}.
+ *
+ * @param vocabSize     V (32000 for LLaMA 2 and llama2.c's stories models)
+ * @param dim           D, the residual width
+ * @param nLayers       number of blocks
+ * @param nHeads        number of query heads; D must be a multiple of it
+ * @param nKvHeads      number of key/value heads; nHeads must be a multiple of it
+ * @param hiddenDim     the SwiGLU hidden width ({@code intermediate_size}); see {@link #llama2cHiddenDim}
+ * @param rmsNormEps    RMSNorm's epsilon (1e-5 in llama2.c and LLaMA 2, 1e-6 in LLaMA 1)
+ * @param ropeTheta     RoPE's base θ (10000; 500000 in LLaMA 3)
+ * @param ropeStyle     how the weights pair features for RoPE: {@link RopeStyle#INTERLEAVED} for Meta and llama2.c
+ *                      weights, {@link RopeStyle#HALF} for Hugging Face weights (whose q/k rows are permuted)
+ * @param maxSeqLen     the longest sequence the model is meant for (sizes the KV cache)
+ * @param tieEmbeddings whether the head reuses the embedding (llama2.c's stories models do; LLaMA 2 does not)
+ */
+public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int nKvHeads, int hiddenDim,
+                          double rmsNormEps, double ropeTheta, RopeStyle ropeStyle, int maxSeqLen,
+                          boolean tieEmbeddings) {
+
+    public LlamaConfig {
+        GptConfig.positive("vocabSize", vocabSize);
+        GptConfig.positive("dim", dim);
+        GptConfig.positive("nLayers", nLayers);
+        GptConfig.positive("nHeads", nHeads);
+        GptConfig.positive("nKvHeads", nKvHeads);
+        GptConfig.positive("hiddenDim", hiddenDim);
+        GptConfig.positive("maxSeqLen", maxSeqLen);
+        if (dim % nHeads != 0)
+            throw new IllegalArgumentException("LlamaConfig: dim " + dim + " is not a multiple of nHeads " + nHeads);
+        if (nHeads % nKvHeads != 0)
+            throw new IllegalArgumentException("LlamaConfig: nHeads " + nHeads + " is not a multiple of nKvHeads " + nKvHeads);
+        if ((dim / nHeads) % 2 != 0)
+            throw new IllegalArgumentException("LlamaConfig: the head dimension " + dim / nHeads
+                    + " must be even for rotary embeddings");
+        if (!(rmsNormEps >= 0) || Double.isInfinite(rmsNormEps))
+            throw new IllegalArgumentException("LlamaConfig: rmsNormEps must be >= 0 and finite, got " + rmsNormEps);
+        if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta))
+            throw new IllegalArgumentException("LlamaConfig: ropeTheta must be positive and finite, got " + ropeTheta);
+        if (ropeStyle == null) throw new IllegalArgumentException("LlamaConfig: ropeStyle must not be null");
+        GptConfig.checkArray("the embedding (vocabSize x dim)", (long) vocabSize * dim);
+        GptConfig.checkArray("an MLP weight (hiddenDim x dim)", (long) hiddenDim * dim);
+    }
+
+    /**
+     * llama2.c's (and Meta's) rule for the SwiGLU width: start from {@code 4·dim}, take two thirds (so that three
+     * matrices cost what two {@code 4·dim} ones would), then round up to a multiple of {@code multipleOf}:
+     * {@code multipleOf · ⌈⌊2·4·dim/3⌋ / multipleOf⌉}. dim 288 → 768, 512 → 1376, 768 → 2048 (multipleOf 32);
+     * 4096 → 11008 (multipleOf 256, LLaMA 2 7B).
+     */
+    public static int llama2cHiddenDim(int dim, int multipleOf) {
+        if (dim <= 0 || multipleOf <= 0)
+            throw new IllegalArgumentException("llama2cHiddenDim: dim and multipleOf must be positive, got " + dim + ", " + multipleOf);
+        long hidden = 2L * (4L * dim) / 3;
+        return (int) (multipleOf * ((hidden + multipleOf - 1) / multipleOf));
+    }
+
+    /** llama2.c's stories15M: dim 288, 6 layers, 6 heads, seq 256, vocab 32000, tied head. */
+    public static LlamaConfig stories15M() {
+        return llama2c(288, 6, 6, 256);
+    }
+
+    /** llama2.c's stories42M: dim 512, 8 layers, 8 heads, seq 1024. */
+    public static LlamaConfig stories42M() {
+        return llama2c(512, 8, 8, 1024);
+    }
+
+    /** llama2.c's stories110M: dim 768, 12 layers, 12 heads, seq 1024. */
+    public static LlamaConfig stories110M() {
+        return llama2c(768, 12, 12, 1024);
+    }
+
+    private static LlamaConfig llama2c(int dim, int layers, int heads, int seqLen) {
+        return new LlamaConfig(32000, dim, layers, heads, heads, llama2cHiddenDim(dim, 32), 1e-5, 10000,
+                RopeStyle.INTERLEAVED, seqLen, true);
+    }
+
+    /** Width of one head, D / nHeads. */
+    public int headDim() {
+        return dim / nHeads;
+    }
+
+    /** Width of the key and value projections, nKvHeads · headDim. */
+    public int kvDim() {
+        return nKvHeads * headDim();
+    }
+
+    /** A copy with another RoPE pairing (the weights must be permuted to match; see the checkpoint importers). */
+    public LlamaConfig withRopeStyle(RopeStyle style) {
+        return new LlamaConfig(vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim, rmsNormEps, ropeTheta, style,
+                maxSeqLen, tieEmbeddings);
+    }
+
+    /**
+     * Number of parameters: {@code V·D + L·(2D² + 2D·kvDim + 3D·H + 2D) + D + (tied ? 0 : V·D)} (per block: q and o
+     * {@code D²} each, k and v {@code D·kvDim} each, gate/up/down {@code D·H} each, two norms). stories15M:
+     * 15,191,712 (tied).
+     */
+    public long parameterCount() {
+        long d = dim, perBlock = 2 * d * d + 2 * d * kvDim() + 3 * d * hiddenDim + 2 * d;
+        return (long) vocabSize * d + nLayers * perBlock + d + (tieEmbeddings ? 0 : (long) vocabSize * d);
+    }
+}

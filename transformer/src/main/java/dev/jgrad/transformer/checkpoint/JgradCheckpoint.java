@@ -1,0 +1,86 @@
+package dev.jgrad.transformer.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jgrad.core.Generator;
+import dev.jgrad.optim.Checkpoint;
+import dev.jgrad.optim.Optimizer;
+import dev.jgrad.optim.Schedule;
+import dev.jgrad.transformer.CausalLM;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * jgrad's own checkpoints: the atomic, checksummed training checkpoint of {@link Checkpoint} (model weights,
+ * optimizer state, schedule, generator states, step) with the model's configuration stored in its
+ * {@code training.json} under {@code extra.model}, so that the checkpoint alone says which model to build.
+ *
+ * <p>To resume training: {@link #readConfig} → build the model and optimizer as before → {@link Checkpoint#load}
+ * with them. To run the model: {@link #load}.
+ */
+public final class JgradCheckpoint {
+
+    /** The key under {@code extra} that holds the model config. */
+    public static final String MODEL_KEY = "model";
+    static final String TRAINING = "training.json";
+
+    private JgradCheckpoint() {}
+
+    /** True if {@code dir} holds a jgrad checkpoint ({@code training.json} of format {@code jgrad-checkpoint}). */
+    public static boolean isCheckpoint(Path dir) {
+        Path json = dir.resolve(TRAINING);
+        if (!Files.isRegularFile(json)) return false;
+        try {
+            return "jgrad-checkpoint".equals(ModelConfigs.JSON.readTree(json.toFile()).path("format").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Saves the model alone (weights and config). */
+    public static void save(Path dir, CausalLM model) throws IOException {
+        save(dir, model, null, null, null, 0, null);
+    }
+
+    /**
+     * Saves a training run: {@code model} with its config, and optionally the optimizer, schedule and named
+     * generators (nulls are skipped), at {@code step}, with the user's {@code extra} values.
+     */
+    public static void save(Path dir, CausalLM model, Optimizer<?> optimizer, Schedule schedule,
+                            Map<String, Generator> generators, long step, Map<String, Object> extra) throws IOException {
+        Map<String, Object> all = new LinkedHashMap<>();
+        if (extra != null) all.putAll(extra);
+        if (all.containsKey(MODEL_KEY)) throw new IllegalArgumentException("extra key \"" + MODEL_KEY + "\" is reserved");
+        all.put(MODEL_KEY, ModelConfigs.toJgrad(model.config()));
+        Checkpoint.save(dir, new Checkpoint.Training(model, optimizer, schedule, generators), step, all);
+    }
+
+    /** The model config stored in the checkpoint at {@code dir}. */
+    public static Record readConfig(Path dir) throws IOException {
+        Checkpoint.recover(dir);
+        Path file = dir.resolve(TRAINING);
+        if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + TRAINING + " (not a jgrad checkpoint)");
+        JsonNode json;
+        try {
+            json = ModelConfigs.JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new CheckpointFormatException(file, "is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        JsonNode model = json.path("extra").path(MODEL_KEY);
+        if (!model.isObject())
+            throw new CheckpointFormatException(file, "has no extra." + MODEL_KEY + " model config (saved by Checkpoint.save"
+                    + " directly rather than JgradCheckpoint.save?)");
+        return ModelConfigs.fromJgrad(model, file);
+    }
+
+    /** Builds the checkpoint's model and loads its weights (evaluation mode); optimizer state is left alone. */
+    public static CausalLM load(Path dir) throws IOException {
+        CausalLM model = Models.create(readConfig(dir), new Generator(0));
+        Checkpoint.load(dir, new Checkpoint.Training(model, null, null, null));
+        model.eval();
+        return model;
+    }
+}

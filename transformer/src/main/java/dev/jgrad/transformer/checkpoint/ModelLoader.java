@@ -1,0 +1,127 @@
+package dev.jgrad.transformer.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.GptConfig;
+import dev.jgrad.transformer.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One entry point for every checkpoint format: detects the format, loads the model, finds its tokenizer and says
+ * how to start and stop generation.
+ *
+ * <ul>
+ *   <li>{@link Format#HF}: a directory with {@code config.json} and safetensors weights ({@link HfCheckpoint}); the
+ *       tokenizer is the directory's {@code tokenizer.json}, {@code tokenizer.model} or GPT-2 pair; stop tokens are
+ *       {@code eos_token_id}; LLaMA prompts start with {@code bos_token_id}.</li>
+ *   <li>{@link Format#LLAMA2C}: a llama2.c {@code .bin} file ({@link Llama2cCheckpoint}); the tokenizer is
+ *       {@code tokenizer.bin} beside it; prompts start with BOS (id 1) and, as in run.c, generation stops when BOS
+ *       comes up again.</li>
+ *   <li>{@link Format#JGRAD}: a directory written by {@link JgradCheckpoint}; the tokenizer is a tokenizer file in
+ *       the directory if there is one; stop token: the tokenizer's EOS.</li>
+ * </ul>
+ */
+public final class ModelLoader {
+
+    /** Checkpoint formats. */
+    public enum Format {
+        HF, LLAMA2C, JGRAD;
+
+        /** "hf", "llama2c" or "jgrad", any case. */
+        public static Format parse(String name) {
+            return switch (name.toLowerCase(Locale.ROOT)) {
+                case "hf", "huggingface" -> HF;
+                case "llama2c", "llama2.c" -> LLAMA2C;
+                case "jgrad" -> JGRAD;
+                default -> throw new IllegalArgumentException("unknown checkpoint format \"" + name + "\" (hf, llama2c or jgrad)");
+            };
+        }
+    }
+
+    /**
+     * A loaded model with what generation needs: the tokenizer (null if none was found), whether prompts start
+     * with {@code bosId}, the id to start from when there is no prompt, and the stop tokens.
+     */
+    public record Loaded(CausalLM model, Tokenizer tokenizer, Format format, boolean addBos, int bosId, int startId,
+                         int[] stopTokens) {}
+
+    private ModelLoader() {}
+
+    /** The format of {@code path}, from what is there. */
+    public static Format detect(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            if (JgradCheckpoint.isCheckpoint(path)) return Format.JGRAD;
+            if (HfCheckpoint.isCheckpoint(path)) return Format.HF;
+            throw new CheckpointFormatException(path, "is neither a jgrad checkpoint (training.json) nor a Hugging Face"
+                    + " checkpoint (config.json with model.safetensors or model.safetensors.index.json)");
+        }
+        if (Files.isRegularFile(path)) return Format.LLAMA2C;
+        throw new CheckpointFormatException(path, "does not exist");
+    }
+
+    /** Loads {@code checkpoint}, detecting its format and finding its tokenizer. */
+    public static Loaded load(Path checkpoint) throws IOException {
+        return load(checkpoint, null, null);
+    }
+
+    /** Loads {@code checkpoint} as {@code format} (null: detect) with the tokenizer at {@code tokenizer} (null: find). */
+    public static Loaded load(Path checkpoint, Format format, Path tokenizer) throws IOException {
+        Format f = format == null ? detect(checkpoint) : format;
+        return switch (f) {
+            case HF -> {
+                CausalLM model = HfCheckpoint.load(checkpoint);
+                JsonNode json = HfCheckpoint.readConfigJson(checkpoint);
+                Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
+                int bos = json.path("bos_token_id").asInt(-1);
+                int[] stops = ids(json.get("eos_token_id"));
+                boolean gpt = model.config() instanceof GptConfig;
+                int start = bos >= 0 ? bos : stops.length > 0 ? stops[0] : 0;
+                yield new Loaded(model, tok, f, !gpt && bos >= 0, bos, start, stops);
+            }
+            case LLAMA2C -> {
+                CausalLM model = Llama2cCheckpoint.load(checkpoint);
+                Path sibling = checkpoint.toAbsolutePath().getParent().resolve("tokenizer.bin");
+                Tokenizer tok = tokenizer != null ? tokenizer(tokenizer, null, model)
+                        : Files.isRegularFile(sibling) ? checked(Tokenizer.load(sibling), sibling, model) : null;
+                yield new Loaded(model, tok, f, true, 1, 1, new int[] {1});
+            }
+            case JGRAD -> {
+                CausalLM model = JgradCheckpoint.load(checkpoint);
+                Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
+                int bos = tok == null ? Tokenizer.NO_ID : tok.bosId(), eos = tok == null ? Tokenizer.NO_ID : tok.eosId();
+                yield new Loaded(model, tok, f, bos != Tokenizer.NO_ID, bos, bos != Tokenizer.NO_ID ? bos : Math.max(eos, 0),
+                        eos == Tokenizer.NO_ID ? new int[0] : new int[] {eos});
+            }
+        };
+    }
+
+    private static int[] ids(JsonNode node) {
+        if (node == null || node.isNull()) return new int[0];
+        if (node.isIntegralNumber()) return new int[] {node.intValue()};
+        List<Integer> out = new ArrayList<>();
+        if (node.isArray()) for (JsonNode n : node) if (n.isIntegralNumber()) out.add(n.intValue());
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The explicit tokenizer, or the first tokenizer file found in {@code dir}, or null. */
+    private static Tokenizer tokenizer(Path explicit, Path dir, CausalLM model) throws IOException {
+        if (explicit != null) return checked(Tokenizer.load(explicit), explicit, model);
+        if (dir == null || !Files.isDirectory(dir)) return null;
+        for (String name : new String[] {"tokenizer.json", "encoder.json", "tokenizer.model", "tokenizer.bin"})
+            if (Files.isRegularFile(dir.resolve(name))) return checked(Tokenizer.load(dir), dir, model);
+        return null;
+    }
+
+    private static Tokenizer checked(Tokenizer tok, Path where, CausalLM model) throws CheckpointFormatException {
+        if (tok.vocabSize() > model.vocabSize())
+            throw new CheckpointFormatException(where, "the tokenizer has " + tok.vocabSize() + " ids, the model only "
+                    + model.vocabSize());
+        return tok;
+    }
+}

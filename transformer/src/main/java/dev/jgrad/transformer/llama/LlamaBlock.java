@@ -1,0 +1,85 @@
+package dev.jgrad.transformer.llama;
+
+import dev.jgrad.core.Generator;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.ops.Rope;
+import dev.jgrad.core.ops.RopeStyle;
+import dev.jgrad.nn.Forward;
+import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.RMSNorm;
+import dev.jgrad.transformer.Heads;
+import dev.jgrad.transformer.KvCache;
+import dev.jgrad.transformer.LlamaConfig;
+
+/**
+ * One LLaMA block: {@code h = x + attn(input_layernorm(x)); out = h + mlp(post_attention_layernorm(h))}.
+ * Children are looked up by name at every call, so any projection can be swapped for another {@link Forward}
+ * (LoRA, 4-bit).
+ */
+public final class LlamaBlock extends Module {
+
+    LlamaBlock(LlamaConfig c, int layer, Generator gen) {
+        registerModule("input_layernorm", new RMSNorm(c.dim(), c.rmsNormEps(), true));
+        registerModule("self_attn", new Attention(c, layer, gen));
+        registerModule("post_attention_layernorm", new RMSNorm(c.dim(), c.rmsNormEps(), true));
+        registerModule("mlp", new Mlp(c, gen));
+    }
+
+    /** {@code x (B, T, D)} → {@code (B, T, D)}. */
+    public Tensor forward(Tensor x, KvCache cache) {
+        Forward inNorm = child("input_layernorm"), postNorm = child("post_attention_layernorm"), mlp = child("mlp");
+        Attention attn = child("self_attn");
+        Tensor h = x.add(attn.forward(inNorm.forward(x), cache));
+        return h.add(mlp.forward(postNorm.forward(h)));
+    }
+
+    /**
+     * Grouped-query self-attention with rotary positions: {@code q = RoPE(q_proj x)}, {@code k = RoPE(k_proj x)},
+     * {@code v = v_proj x}; query head {@code h} attends with kv head {@code h / (H/Hkv)} (the kernel maps the
+     * index, no copy of k or v); scale {@code 1/√hd}; then {@code o_proj}. Positions continue from the cache length.
+     */
+    public static final class Attention extends Module {
+        private final int nHeads, nKvHeads, layer;
+        private final double theta;
+        private final RopeStyle style;
+
+        Attention(LlamaConfig c, int layer, Generator gen) {
+            this.nHeads = c.nHeads();
+            this.nKvHeads = c.nKvHeads();
+            this.layer = layer;
+            this.theta = c.ropeTheta();
+            this.style = c.ropeStyle();
+            registerModule("q_proj", new Linear(c.dim(), c.dim(), false, gen));
+            registerModule("k_proj", new Linear(c.dim(), c.kvDim(), false, gen));
+            registerModule("v_proj", new Linear(c.dim(), c.kvDim(), false, gen));
+            registerModule("o_proj", new Linear(c.dim(), c.dim(), false, gen));
+        }
+
+        /** {@code x (B, T, D)} → {@code (B, T, D)}, appending this layer's keys and values to {@code cache} if given. */
+        public Tensor forward(Tensor x, KvCache cache) {
+            Forward qProj = child("q_proj"), kProj = child("k_proj"), vProj = child("v_proj"), oProj = child("o_proj");
+            int start = cache == null ? 0 : cache.length();
+            Tensor q = Rope.apply(Heads.split(qProj.forward(x), nHeads), start, theta, style);     // (B, H, T, hd)
+            Tensor k = Rope.apply(Heads.split(kProj.forward(x), nKvHeads), start, theta, style);   // (B, Hkv, T, hd)
+            Tensor v = Heads.split(vProj.forward(x), nKvHeads);                                   // (B, Hkv, T, hd)
+            Tensor y = Heads.causalAttention(q, k, v, cache, layer, 0, null);                      // (B, H, T, hd)
+            return oProj.forward(Heads.merge(y));                                                  // (B, T, D)
+        }
+    }
+
+    /** SwiGLU (Shazeer, 2020): {@code down_proj(silu(gate_proj(x)) · up_proj(x))}, {@code D → hidden → D}. */
+    public static final class Mlp extends Module implements Forward {
+        Mlp(LlamaConfig c, Generator gen) {
+            registerModule("gate_proj", new Linear(c.dim(), c.hiddenDim(), false, gen));
+            registerModule("up_proj", new Linear(c.dim(), c.hiddenDim(), false, gen));
+            registerModule("down_proj", new Linear(c.hiddenDim(), c.dim(), false, gen));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Forward gate = child("gate_proj"), up = child("up_proj"), down = child("down_proj");
+            return down.forward(gate.forward(x).silu().mul(up.forward(x)));   // (B, T, hidden) → (B, T, D)
+        }
+    }
+}
