@@ -2,7 +2,6 @@ package dev.jgrad.examples;
 
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogarithmicAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.XYPlot;
@@ -19,7 +18,7 @@ import java.util.List;
 
 /**
  * Draws a run's {@code metrics.csv} as a PNG: training loss (raw and smoothed) and validation loss on top,
- * validation perplexity (log scale) below, against the step.
+ * validation perplexity below, against the step.
  */
 public final class LossPlot {
 
@@ -38,7 +37,7 @@ public final class LossPlot {
             double loss = Double.parseDouble(f[2]);
             if (f[0].equals("train")) {
                 train.add(step, loss);
-                ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
+                ema = Double.isNaN(ema) ? loss : 0.9 * ema + 0.1 * loss;
                 smooth.add(step, ema);
             } else if (f[0].equals("val")) {
                 val.add(step, loss);
@@ -64,8 +63,8 @@ public final class LossPlot {
         if (ppl.getItemCount() > 0) {
             XYLineAndShapeRenderer pplRenderer = new XYLineAndShapeRenderer(true, true);
             pplRenderer.setSeriesPaint(0, new Color(220, 60, 40));
-            LogarithmicAxis axis = new LogarithmicAxis("validation perplexity");
-            axis.setAllowNegativesFlag(false);
+            NumberAxis axis = new NumberAxis("validation perplexity");
+            axis.setAutoRangeIncludesZero(false);
             combined.add(new XYPlot(new XYSeriesCollection(ppl), null, axis, pplRenderer), 2);
         }
         JFreeChart chart = new JFreeChart("Training of " + runDir.getFileName(), JFreeChart.DEFAULT_TITLE_FONT, combined, true);

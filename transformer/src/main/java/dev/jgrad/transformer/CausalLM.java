@@ -41,6 +41,14 @@ public abstract class CausalLM extends Module {
     /** The model's configuration record ({@link GptConfig} or {@link LlamaConfig}). */
     public abstract Record config();
 
+    /**
+     * The random generators the model draws from while training (dropout), by name: checkpoints save their
+     * state so that a resumed run continues the same random stream. Empty for models without randomness.
+     */
+    public java.util.Map<String, dev.jgrad.core.Generator> generators() {
+        return java.util.Map.of();
+    }
+
     /** Logits {@code (B, T, V)} for ids {@code (B, T)}, recording a graph when gradients are enabled. */
     public Tensor forward(Tensor ids) {
         checkIds(ids, null);

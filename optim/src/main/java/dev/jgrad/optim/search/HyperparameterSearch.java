@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Grid and random search: trials run one after another, each a short training run that reports a validation
@@ -85,8 +84,14 @@ public final class HyperparameterSearch {
         return out;
     }
 
-    /** Runs the trials; {@code trial} trains with a configuration and reports its outcome. */
-    public List<Trial> run(Function<Map<String, Object>, Trial.Outcome> trial) {
+    /** Trains with one configuration and reports the outcome. */
+    @FunctionalInterface
+    public interface TrialFunction {
+        Trial.Outcome run(int index, Map<String, Object> params);
+    }
+
+    /** Runs the trials in order; {@code trial} trains with a configuration and reports its outcome. */
+    public List<Trial> run(TrialFunction trial) {
         long start = System.nanoTime();
         List<Trial> done = new ArrayList<>();
         List<Map<String, Object>> configs = configurations();
@@ -96,7 +101,7 @@ public final class HyperparameterSearch {
             Map<String, Object> params = configs.get(i);
             Trial t;
             try {
-                Trial.Outcome o = trial.apply(params);
+                Trial.Outcome o = trial.run(i, params);
                 t = new Trial(i, params, o.metric(), o.steps(), (System.nanoTime() - t0) / 1e9, o.note());
             } catch (RuntimeException e) {
                 t = new Trial(i, params, Double.NaN, 0, (System.nanoTime() - t0) / 1e9, "failed: " + e.getMessage());

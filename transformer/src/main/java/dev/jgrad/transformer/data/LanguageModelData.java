@@ -113,15 +113,15 @@ public final class LanguageModelData {
                     + options.fractions() + ")");
         Supplier<Stream<Document>> train = () -> split.select(cleaned.get(), DocumentSplit.Part.TRAIN);
 
-        Tokenizer tokenizer = tokenizer(options, train, cleaned);
-        OptionalInt separator = tokenizer instanceof ByteLevelBpeTokenizer bpe && bpe.specialTokens().containsKey(END_OF_TEXT)
-                ? OptionalInt.of(bpe.specialTokens().get(END_OF_TEXT)) : OptionalInt.empty();
-        TokenCache.Key key = new TokenCache.Key(describe(tokenizer), tokenizer.vocabSize(), separator);
         try {
             Files.createDirectories(options.cacheDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + options.cacheDir(), e);
         }
+        Tokenizer tokenizer = tokenizer(options, train, cleaned);
+        OptionalInt separator = tokenizer instanceof ByteLevelBpeTokenizer bpe && bpe.specialTokens().containsKey(END_OF_TEXT)
+                ? OptionalInt.of(bpe.specialTokens().get(END_OF_TEXT)) : OptionalInt.empty();
+        TokenCache.Key key = new TokenCache.Key(describe(tokenizer), tokenizer.vocabSize(), separator);
         TokenSource[] parts = new TokenSource[3];
         TokenCache.Status status = TokenCache.Status.LOADED;
         DocumentSplit.Part[] order = {DocumentSplit.Part.TRAIN, DocumentSplit.Part.VALIDATION, DocumentSplit.Part.TEST};
@@ -184,7 +184,7 @@ public final class LanguageModelData {
         try {
             action.run();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the tokenizer", e);
+            throw new UncheckedIOException("cannot save the tokenizer: " + e.getMessage(), e);
         }
     }
 

@@ -39,6 +39,9 @@ import dev.jgrad.transformer.TiedHead;
  */
 public final class GptModel extends CausalLM {
 
+    /** Draws every dropout mask of the model; its state belongs in checkpoints for exact resumption. */
+    private final Generator dropoutGenerator;
+
     private final GptConfig config;
 
     /** A model initialised from {@link Init#defaultGenerator()}. */
@@ -50,6 +53,7 @@ public final class GptModel extends CausalLM {
     public GptModel(GptConfig config, Generator gen) {
         this.config = config;
         Generator dropoutGen = gen.split();
+        this.dropoutGenerator = dropoutGen;
         Transformer t = registerModule("transformer", new Transformer(config, gen, dropoutGen));
         if (config.tieEmbeddings()) registerModule("lm_head", new TiedHead(t.child("wte")));
         else registerModule("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false, gen));
@@ -99,6 +103,11 @@ public final class GptModel extends CausalLM {
     private static void linear(java.util.Map<String, int[]> out, String name, int in, int outFeatures, boolean bias) {
         out.put(name + ".weight", new int[] {outFeatures, in});
         if (bias) out.put(name + ".bias", new int[] {outFeatures});
+    }
+
+    @Override
+    public java.util.Map<String, Generator> generators() {
+        return java.util.Map.of("dropout", dropoutGenerator);
     }
 
     private void initialise(Generator gen) {

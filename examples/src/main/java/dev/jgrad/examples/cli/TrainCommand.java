@@ -1,0 +1,63 @@
+package dev.jgrad.examples.cli;
+
+import dev.jgrad.examples.Recipes;
+import dev.jgrad.examples.RunSettings;
+import dev.jgrad.examples.Session;
+import dev.jgrad.optim.train.TrainingResult;
+import dev.jgrad.transformer.data.LanguageModelData;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ./jgrad train}: pretrain a language model on your text (or run a shipped recipe). */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a language model: prepare the data, train with evaluation and checkpoints, write a run directory.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    SettingsOptions options;
+
+    @Option(names = "--recipe", paramLabel = "NAME",
+            description = "A shipped recipe with its expected result (shakespeare-char); the other training options are ignored.")
+    String recipe;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/train-TIMESTAMP).")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint.")
+    Path resume;
+
+    @Override
+    public Integer call() throws Exception {
+        RunSettings settings;
+        Path runDir;
+        Recipes.Recipe r = null;
+        if (resume != null) {
+            runDir = resume;
+            settings = RunSettings.load(resume.resolve("config.json"));
+        } else {
+            if (recipe != null) {
+                r = Recipes.load(recipe);
+                settings = r.settings();
+            } else {
+                settings = options.toSettings();
+            }
+            runDir = out != null ? out : Runs.newRunDir(recipe != null ? recipe : "train");
+            settings.save(runDir);
+        }
+        System.out.println("run directory: " + runDir.toAbsolutePath());
+        Session session = new Session(settings, runDir, System.out);
+        LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
+        Runs.printDataReport(report, session, System.out);
+        session.buildModel();
+        System.out.printf(Locale.ROOT, "model: %s, %,d parameters%n", session.modelConfig(), session.model().numParameters());
+        TrainingResult result = session.train(resume != null, Runs.interactive());
+        Runs.printResult(result, runDir, System.out);
+        if (r != null) return Recipes.check(r, result, System.out) ? 0 : 1;
+        return 0;
+    }
+}
