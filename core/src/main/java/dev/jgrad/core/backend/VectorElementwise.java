@@ -8,6 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Float32 element-wise span kernels on the Vector API: {@code out[o..o+n) = op(a[..], b[..])} where each
  * input is either a unit-stride run or a single broadcast value (stride 0). A scalar tail finishes the last
  * partial vector using the reference definition of the op.
+ *
+ * <p>Every op has its own small loop. That is deliberate: the JIT keeps vectors in registers only when the
+ * whole computation inlines into the loop, and it inlines a callee such as {@link VectorMath#exp} only from a
+ * hot, small caller. One big loop with a {@code switch} over all ops per vector defeats that (the arms are
+ * cold, the method is too large), and every vector then lives in a heap object: an order of magnitude slower.
  */
 final class VectorElementwise {
 
@@ -17,32 +22,109 @@ final class VectorElementwise {
     private VectorElementwise() {}
 
     static void unary(UnaryOp op, float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            switch (op) {
-                case NEG -> v.neg().intoArray(out, oo + i);
-                case EXP -> VectorMath.exp(v).intoArray(out, oo + i);
-                case SQRT -> v.sqrt().intoArray(out, oo + i);
-                case RSQRT -> VectorMath.inv(v.sqrt()).intoArray(out, oo + i);
-                case ABS -> v.abs().intoArray(out, oo + i);
-                case SQUARE -> v.mul(v).intoArray(out, oo + i);
-                case RECIPROCAL -> VectorMath.inv(v).intoArray(out, oo + i);
-                case TANH -> VectorMath.tanh(v).intoArray(out, oo + i);
-                case SIGMOID -> VectorMath.sigmoid(v).intoArray(out, oo + i);
-                case RELU -> v.max(0f).intoArray(out, oo + i);
-                case GELU -> VectorMath.gelu(v).intoArray(out, oo + i);
-                case GELU_TANH -> VectorMath.geluTanh(v).intoArray(out, oo + i);
-                case SILU -> v.mul(VectorMath.sigmoid(v)).intoArray(out, oo + i);
-                case SIGN, LOG, SIN, COS -> scalarUnary(op, x, xo + i, out, oo + i, L); // not hot: Math per lane
-            }
-        }
-        scalarUnary(op, x, xo + i, out, oo + i, n - i);
+        int done = switch (op) {
+            case NEG -> neg(x, xo, out, oo, n);
+            case EXP -> exp(x, xo, out, oo, n);
+            case SQRT -> sqrt(x, xo, out, oo, n);
+            case RSQRT -> rsqrt(x, xo, out, oo, n);
+            case ABS -> abs(x, xo, out, oo, n);
+            case SQUARE -> square(x, xo, out, oo, n);
+            case RECIPROCAL -> reciprocal(x, xo, out, oo, n);
+            case TANH -> tanh(x, xo, out, oo, n);
+            case SIGMOID -> sigmoid(x, xo, out, oo, n);
+            case RELU -> relu(x, xo, out, oo, n);
+            case GELU -> gelu(x, xo, out, oo, n);
+            case GELU_TANH -> geluTanh(x, xo, out, oo, n);
+            case SILU -> silu(x, xo, out, oo, n);
+            case SIGN, LOG, SIN, COS -> 0; // not hot: the reference definition per element
+        };
+        for (int j = done; j < n; j++) out[oo + j] = (float) op.apply(x[xo + j]);
     }
 
-    private static void scalarUnary(UnaryOp op, float[] x, int xo, float[] out, int oo, int n) {
-        for (int j = 0; j < n; j++) out[oo + j] = (float) op.apply(x[xo + j]);
+    // Each returns how many leading elements it wrote (a multiple of the vector length).
+
+    private static int neg(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, x, xo + i).neg().intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int exp(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int sqrt(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, x, xo + i).sqrt().intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int rsqrt(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.inv(FloatVector.fromArray(S, x, xo + i).sqrt()).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int abs(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, x, xo + i).abs().intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int square(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v.mul(v).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int reciprocal(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.inv(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int tanh(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.tanh(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int sigmoid(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int relu(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, x, xo + i).max(0f).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int gelu(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.gelu(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int geluTanh(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) VectorMath.geluTanh(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int silu(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v.mul(VectorMath.sigmoid(v)).intoArray(out, oo + i);
+        }
+        return i;
     }
 
     /**
@@ -50,38 +132,147 @@ final class VectorElementwise {
      * Comparisons are not handled here (they write BOOL).
      */
     static void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        int i = 0;
-        int bound = S.loopBound(n);
-        FloatVector ca = as == 0 ? FloatVector.broadcast(S, a[ao]) : null;
-        FloatVector cb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : null;
-        for (; i < bound; i += L) {
-            FloatVector va = ca != null ? ca : FloatVector.fromArray(S, a, ao + i);
-            FloatVector vb = cb != null ? cb : FloatVector.fromArray(S, b, bo + i);
-            switch (op) {
-                case ADD -> va.add(vb).intoArray(out, oo + i);
-                case SUB -> va.sub(vb).intoArray(out, oo + i);
-                case MUL -> va.mul(vb).intoArray(out, oo + i);
-                case DIV -> va.div(vb).intoArray(out, oo + i);
-                case MAXIMUM -> va.max(vb).intoArray(out, oo + i);
-                case MINIMUM -> va.min(vb).intoArray(out, oo + i);
-                case RELU_BACKWARD -> vb.blend(0f, va.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + i);
-                case GELU_BACKWARD -> vb.mul(VectorMath.geluGrad(va)).intoArray(out, oo + i);
-                case GELU_TANH_BACKWARD -> vb.mul(VectorMath.geluTanhGrad(va)).intoArray(out, oo + i);
-                case SILU_BACKWARD -> {
-                    FloatVector s = VectorMath.sigmoid(va);
-                    vb.mul(s).mul(va.mul(s.neg().add(1f)).add(1f)).intoArray(out, oo + i);
-                }
-                case SIGMOID_BACKWARD -> vb.mul(va).mul(va.neg().add(1f)).intoArray(out, oo + i);
-                case TANH_BACKWARD -> vb.mul(va.mul(va).neg().add(1f)).intoArray(out, oo + i);
-                default -> scalarBinary(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, L);
-            }
+        int done = 0;
+        if (as == 1 && bs == 1) {
+            done = switch (op) {
+                case ADD -> add(a, ao, b, bo, out, oo, n);
+                case SUB -> sub(a, ao, b, bo, out, oo, n);
+                case MUL -> mul(a, ao, b, bo, out, oo, n);
+                case DIV -> div(a, ao, b, bo, out, oo, n);
+                case MAXIMUM -> max(a, ao, b, bo, out, oo, n);
+                case MINIMUM -> min(a, ao, b, bo, out, oo, n);
+                case RELU_BACKWARD -> reluBackward(a, ao, b, bo, out, oo, n);
+                case GELU_BACKWARD -> geluBackward(a, ao, b, bo, out, oo, n);
+                case GELU_TANH_BACKWARD -> geluTanhBackward(a, ao, b, bo, out, oo, n);
+                case SILU_BACKWARD -> siluBackward(a, ao, b, bo, out, oo, n);
+                case SIGMOID_BACKWARD -> sigmoidBackward(a, ao, b, bo, out, oo, n);
+                case TANH_BACKWARD -> tanhBackward(a, ao, b, bo, out, oo, n);
+                default -> 0;
+            };
+        } else if (bs == 0 && as == 1) {
+            done = switch (op) { // tensor ∘ scalar: the common broadcasts (x * s, x + bias-scalar, x / n)
+                case ADD -> addScalar(a, ao, b[bo], out, oo, n);
+                case MUL -> mulScalar(a, ao, b[bo], out, oo, n);
+                case SUB -> addScalar(a, ao, -b[bo], out, oo, n);
+                case DIV -> divScalar(a, ao, b[bo], out, oo, n);
+                default -> 0;
+            };
         }
-        scalarBinary(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, n - i);
+        for (int j = done; j < n; j++) out[oo + j] = (float) op.apply(a[ao + j * as], b[bo + j * bs]);
     }
 
-    private static void scalarBinary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
-                                     float[] out, int oo, int n) {
-        for (int j = 0; j < n; j++) out[oo + j] = (float) op.apply(a[ao + j * as], b[bo + j * bs]);
+    private static int add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int sub(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, a, ao + i).mul(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int div(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, a, ao + i).div(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int max(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, a, ao + i).max(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int min(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, a, ao + i).min(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int addScalar(float[] a, int ao, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, a, ao + i).add(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int mulScalar(float[] a, int ao, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, a, ao + i).mul(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int divScalar(float[] a, int ao, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) FloatVector.fromArray(S, a, ao + i).div(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    /** a = x, b = dy: dy where x > 0 (0 also for NaN x, as the reference). */
+    private static int reluBackward(float[] x, int xo, float[] g, int go, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector.fromArray(S, g, go + i).blend(0f, v.compare(VectorOperators.GT, 0f).not()).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int geluBackward(float[] x, int xo, float[] g, int go, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, g, go + i).mul(VectorMath.geluGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int geluTanhBackward(float[] x, int xo, float[] g, int go, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L)
+            FloatVector.fromArray(S, g, go + i).mul(VectorMath.geluTanhGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int siluBackward(float[] x, int xo, float[] g, int go, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector s = VectorMath.sigmoid(v);
+            FloatVector.fromArray(S, g, go + i).mul(s).mul(v.mul(s.neg().add(1f)).add(1f)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    /** a = y = σ(x), b = dy: dy·y(1 − y). */
+    private static int sigmoidBackward(float[] y, int yo, float[] g, int go, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(v).mul(v.neg().add(1f)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    /** a = y = tanh(x), b = dy: dy·(1 − y²). */
+    private static int tanhBackward(float[] y, int yo, float[] g, int go, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).mul(v.mul(v).neg().add(1f)).intoArray(out, oo + i);
+        }
+        return i;
     }
 
     /** Σ x[o..o+n) in a fixed order (vector lanes, then the lanes combined, then the tail). */

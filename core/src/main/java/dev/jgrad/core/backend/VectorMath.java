@@ -56,7 +56,7 @@ final class VectorMath {
         FloatVector scaled = er.mul(bits.reinterpretAsFloats());
         scaled = scaled.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
         scaled = scaled.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
-        return scaled.blend(x, x.test(VectorOperators.IS_NAN));
+        return scaled.blend(x, x.compare(VectorOperators.NE, x)); // NaN is the only value unequal to itself
     }
 
     /** tanh(x): x + x³·P(x²) for |x| < 0.625, else sign(x)·(1 − 2/(e^{2|x|} + 1)). */
@@ -77,27 +77,29 @@ final class VectorMath {
         return dev.jgrad.core.kernels.Lanes.sum(v);
     }
 
-    /** erf(x) = sign(x)·(1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^(−x²)), t = 1/(1 + p|x|). */
-    static FloatVector erf(FloatVector x) {
-        FloatVector ax = x.abs();
-        FloatVector t = inv(ax.mul(P).add(1f));
+    /**
+     * erf(z) = sign(z)·(1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^(−z²)), t = 1/(1 + p|z|), given
+     * {@code expNegZ2} = e^(−z²) (GELU and its derivative share that exponential).
+     */
+    static FloatVector erf(FloatVector z, FloatVector expNegZ2) {
+        FloatVector t = inv(z.abs().mul(P).add(1f));
         FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3))
                 .fma(t, FloatVector.broadcast(S, A2)).fma(t, FloatVector.broadcast(S, A1)).mul(t);
-        FloatVector e = exp(ax.mul(ax).neg());
-        FloatVector y = poly.mul(e).neg().add(1f);
-        return y.blend(y.neg(), x.lt(0f));
+        FloatVector y = poly.mul(expNegZ2).neg().add(1f);
+        return y.blend(y.neg(), z.lt(0f));
     }
 
-    /** x·Φ(x). */
+    /** x·Φ(x) = x/2·(1 + erf(x/√2)), one exponential. */
     static FloatVector gelu(FloatVector x) {
-        return x.mul(0.5f).mul(erf(x.mul(SQRT1_2)).add(1f));
+        FloatVector e = exp(x.mul(x).mul(-0.5f));                      // e^(−x²/2) = e^(−z²), z = x/√2
+        return x.mul(0.5f).mul(erf(x.mul(SQRT1_2), e).add(1f));
     }
 
-    /** dGELU/dx = Φ(x) + x·φ(x). */
+    /** dGELU/dx = Φ(x) + x·φ(x), with φ(x) = e^(−x²/2)/√(2π): the same exponential serves both. */
     static FloatVector geluGrad(FloatVector x) {
-        FloatVector cdf = erf(x.mul(SQRT1_2)).add(1f).mul(0.5f);
-        FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-        return x.fma(pdf, cdf);
+        FloatVector e = exp(x.mul(x).mul(-0.5f));
+        FloatVector cdf = erf(x.mul(SQRT1_2), e).add(1f).mul(0.5f);
+        return x.fma(e.mul(INV_SQRT_2PI), cdf);
     }
 
     /** x/2·(1 + tanh(√(2/π)(x + 0.044715x³))). */
