@@ -22,8 +22,12 @@ public final class TrainCommand implements Callable<Integer> {
     SettingsOptions options;
 
     @Option(names = "--recipe", paramLabel = "NAME",
-            description = "A shipped recipe with its expected result (shakespeare-char); the other training options are ignored.")
+            description = "A shipped recipe with its expected result (shakespeare-char); other training options are ignored"
+                    + " except --steps (a shorter run, checked against nothing).")
     String recipe;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/train-TIMESTAMP).")
     Path out;
@@ -43,6 +47,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (recipe != null) {
                 r = Recipes.load(recipe);
                 settings = r.settings();
+                if (spec.commandLine().getParseResult().hasMatchedOption("--steps")) {
+                    settings = settings.withSteps(options.steps);
+                    r = null; // the expected result is for the full recipe
+                }
             } else {
                 settings = options.toSettings();
             }
