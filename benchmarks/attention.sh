@@ -13,8 +13,12 @@ for T in 64 256 1024 2048; do
   for C in 128 768; do
     methods='flash|flashSgemmTiles|naive'
     [ "$T" -gt 1024 ] && methods='flash|flashSgemmTiles'
-    java -jar "$JAR" "AttentionBenchmark\.($methods)\$" -p T=$T -p C=$C -rf json -rff "$OUT/T$T-C$C.json" \
-      > "$OUT/T$T-C$C.log" 2>&1
+    # JMH allows one run at a time per machine (/tmp/jmh.lock): wait for a turn.
+    until java -jar "$JAR" "AttentionBenchmark\.($methods)\$" -p T=$T -p C=$C -rf json -rff "$OUT/T$T-C$C.json" \
+        > "$OUT/T$T-C$C.log" 2>&1; do
+      grep -q "Unable to acquire the JMH lock" "$OUT/T$T-C$C.log" || { cat "$OUT/T$T-C$C.log"; exit 1; }
+      sleep 5
+    done
     java -cp "$JAR" dev.jgrad.benchmarks.AttentionGflops "$OUT/T$T-C$C.json" | tail -n +2
     uptime
   done
