@@ -2,7 +2,6 @@ package dev.jgrad.quant.lora;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jgrad.core.DType;
 import dev.jgrad.core.Generator;
