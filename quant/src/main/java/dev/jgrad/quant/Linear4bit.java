@@ -69,6 +69,15 @@ public final class Linear4bit extends Module implements Forward, WeightReceiver 
         return q;
     }
 
+    /**
+     * The layer {@code prefix} of a bitsandbytes / Hugging Face 4-bit checkpoint: its weight {@code prefix.weight} in
+     * {@link Bnb4bitFormat}'s layout (checked piece by piece) and, if present, a float bias {@code prefix.bias}.
+     */
+    public static Linear4bit read(dev.jgrad.core.io.SafetensorsFile file, String prefix) throws dev.jgrad.core.io.SafetensorsFormatException {
+        Quantized4bit w = Bnb4bitFormat.read(file, prefix + ".weight");
+        return of(w, file.contains(prefix + ".bias") ? file.readFloats(prefix + ".bias") : null);
+    }
+
     private void copyBias(float[] values) {
         if (values.length != outFeatures)
             throw new IllegalArgumentException(describe() + ": bias has " + values.length + " values, expected " + outFeatures);
