@@ -78,6 +78,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     int evalBatches;
     @Option(names = "--patience", defaultValue = "0", description = "Evaluations without improvement before stopping, 0 never (default: ${DEFAULT-VALUE}).")
     int patience;
+    @Option(names = "--gradient-checkpointing", description = "Recompute each block's activations in the backward pass: far less memory, one more forward per step.")
+    boolean gradientCheckpointing;
     @Option(names = "--seed", defaultValue = "1337", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/finetune-TIMESTAMP).")
@@ -101,6 +103,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         LanguageModelData.Prepared original = originalData == null ? null
                 : FineTuning.prepare(originalData, originalDocuments, loaded.tokenizer(), runDir.resolve("data-original"), seed);
         System.out.printf(Locale.ROOT, "data: %,d train / %,d validation tokens%n", text.train().size(), text.validation().size());
+        loaded.model().gradientCheckpointing(gradientCheckpointing);
         QLoraFineTune.prepare(loaded.model(), o, new dev.jgrad.core.Generator(seed));
         System.out.println(lora);
         FineTuning.printMemory(loaded.model(), Lora.adapterParameterCount(loaded.model()), System.out);

@@ -95,6 +95,32 @@ class QLoraFineTuneTest {
         assertArrayEquals(model.forward(ids).toFloatArray(), fresh.forward(ids).toFloatArray());
     }
 
+    @Test
+    void gradientCheckpointingThrough4bitLayersAndAdapterDropoutGivesIdenticalGradients() {
+        CausalLM plain = smallLlama(), checkpointed = smallLlama().gradientCheckpointing(true);
+        LoraConfig lora = LoraConfig.of(4, 8, 0.2, "all-linear", false);
+        for (CausalLM m : List.of(plain, checkpointed)) {
+            QuantizedModels.quantize(m, QuantSpec.qlora());
+            Lora.attach(m, lora, new Generator(5));
+            m.train();
+            try (var ignored = dev.jgrad.core.autograd.NoGrad.enter()) {   // non-zero B, so every gradient flows
+                Generator r = new Generator(6);
+                for (var l : Lora.adapters(m).values()) l.loraB().copyFrom(Tensor.randn(r, l.loraB().shape()).mul(0.1));
+            }
+        }
+        Tensor ids = CausalLM.ids(new int[] {1, 2, 3, 4, 5, 6, 7, 8}), targets = CausalLM.ids(new int[] {2, 3, 4, 5, 6, 7, 8, 9});
+        for (int step = 0; step < 2; step++) {
+            Tensor a = plain.loss(ids, targets), b = checkpointed.loss(ids, targets);
+            assertEquals(a.item(), b.item());
+            a.backward();
+            b.backward();
+            Map<String, Tensor> ga = Lora.adapterWeights(plain), gb = Lora.adapterWeights(checkpointed);
+            for (String k : ga.keySet()) assertArrayEquals(ga.get(k).grad().toFloatArray(), gb.get(k).grad().toFloatArray(), k);
+            plain.zeroGrad();
+            checkpointed.zeroGrad();
+        }
+    }
+
     private static int satisfied(int t) {
         return (7 * t + 3) % 64;
     }

@@ -140,7 +140,7 @@ public final class GptModel extends CausalLM {
         int start = cache == null ? 0 : cache.length(), steps = ids.size(1);
         Tensor positions = Tensor.arange(start, (double) start + steps, 1, DType.I64);
         Tensor x = drop.forward(wte.forward(ids).add(wpe.forward(positions)));   // (B, T, C) + (T, C)
-        for (Module block : blocks) x = ((GptBlock) block).forward(x, cache);
+        for (Module block : blocks) x = runBlock(block, x, cache, ((GptBlock) block)::forward);
         return lnF.forward(x);                                                      // (B, T, C)
     }
 

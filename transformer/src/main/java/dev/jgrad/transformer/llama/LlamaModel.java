@@ -102,7 +102,7 @@ public final class LlamaModel extends CausalLM {
         Forward embed = model.child("embed_tokens"), norm = model.child("norm");
         ModuleList layers = model.child("layers");
         Tensor x = embed.forward(ids);                                   // (B, T, D)
-        for (Module layer : layers) x = ((LlamaBlock) layer).forward(x, cache);
+        for (Module layer : layers) x = runBlock(layer, x, cache, ((LlamaBlock) layer)::forward);
         return norm.forward(x);                                          // (B, T, D)
     }
 
