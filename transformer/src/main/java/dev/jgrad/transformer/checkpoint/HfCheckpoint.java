@@ -107,10 +107,11 @@ public final class HfCheckpoint {
             CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
             Map<String, int[]> shapes = Models.parameterShapes(config);
+            Models.Scratch scratch = new Models.Scratch();
             for (Map.Entry<String, Load> e : plan.entrySet()) {
                 Load load = e.getValue();
                 int[] shape = shapes.get(e.getKey());
-                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst));
+                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst), scratch);
                 load.source().file().release(load.source().entry().name());
             }
             model.eval();

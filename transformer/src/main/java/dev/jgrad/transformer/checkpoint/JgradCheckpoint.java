@@ -120,8 +120,9 @@ public final class JgradCheckpoint {
             }
             CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
+            Models.Scratch scratch = new Models.Scratch();
             for (Map.Entry<String, int[]> s : shapes.entrySet()) {
-                Models.fill(model, params, s.getKey(), s.getValue(), dst -> f.readFloats(s.getKey(), dst, 0));
+                Models.fill(model, params, s.getKey(), s.getValue(), dst -> f.readFloats(s.getKey(), dst, 0), scratch);
                 f.release(s.getKey());
             }
             model.eval();

@@ -152,6 +152,7 @@ public final class Llama2cCheckpoint {
         final Map<String, Tensor> params;
         final Map<String, int[]> shapes;
         final long[] at = {HEADER_BYTES};
+        final Models.Scratch scratch = new Models.Scratch();
 
         Reader(MemorySegment data, Module model, Map<String, int[]> shapes) {
             this.data = data;
@@ -168,7 +169,7 @@ public final class Llama2cCheckpoint {
             int[] shape = shapes.get(name);
             long bytes = 4L * dev.jgrad.core.Shape.numel(shape);
             Models.fill(model, params, name, shape, dst -> MemorySegment.copy(data,
-                    ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at[0], dst, 0, dst.length));
+                    ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at[0], dst, 0, dst.length), scratch);
             data.asSlice(at[0], bytes).unload();   // drop the pages just read from the resident set
             at[0] += bytes;
         }

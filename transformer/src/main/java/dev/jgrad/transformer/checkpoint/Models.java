@@ -37,12 +37,26 @@ public final class Models {
     }
 
     /**
+     * Scratch arrays for weights handed to {@link WeightReceiver}s, one per size and reused from tensor to tensor: a
+     * model has a handful of weight shapes, so loading allocates a few arrays instead of one per weight (garbage that
+     * would otherwise grow the heap while a large model loads).
+     */
+    static final class Scratch {
+        private final Map<Integer, float[]> bySize = new java.util.HashMap<>();
+
+        float[] get(int n) {
+            return bySize.computeIfAbsent(n, float[]::new);
+        }
+    }
+
+    /**
      * Fills the model's tensor {@code name} (a state-dict name such as {@code model.layers.0.mlp.up_proj.weight})
      * of {@code shape}: {@code read} writes its float32 values, row-major, into the array it is given. A float
-     * parameter is written in place; a weight held by a {@link WeightReceiver} (a 4-bit layer) is read into a
-     * scratch array and handed over, so no float copy of it outlives the call.
+     * parameter is written in place; a weight held by a {@link WeightReceiver} (a 4-bit layer) is read into an
+     * array of {@code scratch} and handed over, so no float copy of it outlives the call.
      */
-    static void fill(Module model, Map<String, Tensor> params, String name, int[] shape, java.util.function.Consumer<float[]> read) {
+    static void fill(Module model, Map<String, Tensor> params, String name, int[] shape, java.util.function.Consumer<float[]> read,
+                     Scratch scratch) {
         Tensor p = params.get(name);
         if (p != null) {
             read.accept(data(p));
@@ -53,9 +67,9 @@ public final class Models {
         if (!(owner instanceof WeightReceiver receiver))
             throw new IllegalStateException("the model has no parameter " + name + " and " + owner.getClass().getSimpleName()
                     + " at " + name.substring(0, Math.max(dot, 0)) + " does not take loaded weights");
-        float[] scratch = new float[dev.jgrad.core.Shape.numel(shape)];
-        read.accept(scratch);
-        receiver.receive(name.substring(dot + 1), shape.clone(), scratch);
+        float[] values = scratch.get(dev.jgrad.core.Shape.numel(shape));
+        read.accept(values);
+        receiver.receive(name.substring(dot + 1), shape.clone(), values);
     }
 
     /** Names and shapes of the parameters of a model of {@code config}, without building it. */
