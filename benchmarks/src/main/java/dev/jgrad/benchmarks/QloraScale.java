@@ -46,9 +46,14 @@ import java.util.Map;
  * Run (after {@code mvn -q -B -pl benchmarks -am package -DskipTests}):
  * <pre>
  *   java --add-modules=jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.jgrad.benchmarks.QloraScale write /tmp/tinyllama
- *   java --add-modules=jdk.incubator.vector -Xmx1600m -XX:+UseSerialGC -cp benchmarks/target/benchmarks.jar \
- *        dev.jgrad.benchmarks.QloraScale train /tmp/tinyllama 3
+ *   java --add-modules=jdk.incubator.vector -Xmx1700m -Xmn128m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 \
+ *        -XX:MaxHeapFreeRatio=30 -cp benchmarks/target/benchmarks.jar dev.jgrad.benchmarks.QloraScale train /tmp/tinyllama 3
  * </pre>
+ * A small young generation and tight free ratios keep the serial collector's heap close to the live data (about
+ * 1.1 GB of base, 0.2 GB of adapters with their gradients and AdamW moments). Measured on the 2-core machine (shared,
+ * load average ≈ 6.6): loading and quantizing 76 s; 4-bit base 499,818,088 bytes (4.127 bits/parameter) against
+ * 3,875,536,896 in float32; LoRA r = 16 on 154 layers, 12.6M trainable parameters; VmHWM 1,858,732 kB (1.77 GiB) over
+ * loading and 3 steps; 42-44 s per step after the first (71 s).
  */
 public final class QloraScale {
 
