@@ -1,7 +1,7 @@
 package dev.jgrad.benchmarks;
 
 import dev.jgrad.core.Generator;
-import dev.jgrad.core.kernels.ReferenceSgemm;
+import dev.jgrad.core.kernels.VectorSgemm;
 import dev.jgrad.core.kernels.Sgemm;
 import dev.jgrad.core.kernels.Sgemv;
 import dev.jgrad.core.kernels.VectorSgemv;
@@ -46,8 +46,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class Nf4Benchmark {
 
-    /** The float32 GEMM to race: swap in {@code new VectorSgemm()} once it is merged. */
-    static final Sgemm FLOAT_GEMM = new ReferenceSgemm();
+    /** The float32 GEMM to race: jgrad's Vector API SGEMM. */
+    static final Sgemm FLOAT_GEMM = new VectorSgemm();
 
     static final Gemm4bit NF4 = new VectorGemm4bit();
     static final Sgemv FLOAT_GEMV = new VectorSgemv();

@@ -1,7 +1,10 @@
 package dev.jgrad.examples;
 
 import dev.jgrad.examples.cli.DemoCommand;
+import dev.jgrad.examples.cli.FinetuneCommand;
 import dev.jgrad.examples.cli.GenerateCommand;
+import dev.jgrad.examples.cli.MergeCommand;
+import dev.jgrad.examples.cli.QuantizeCommand;
 import dev.jgrad.examples.cli.SearchCommand;
 import dev.jgrad.examples.cli.TrainCommand;
 import picocli.CommandLine;
@@ -14,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0-SNAPSHOT",
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
-                CommandLine.HelpCommand.class})
+                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override

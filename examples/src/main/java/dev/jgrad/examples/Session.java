@@ -113,6 +113,11 @@ public final class Session {
         return validation.size();
     }
 
+    /** The validation tokens (after {@link #prepareData}). */
+    public TokenSource validation() {
+        return validation;
+    }
+
     // ---- model --------------------------------------------------------------------------------
 
     /** The model configuration for this run's vocabulary. */
@@ -188,8 +193,15 @@ public final class Session {
 
     /** The documents of {@code settings.data()}: a file, a directory tree, a JSONL file or an embedded corpus. */
     static Supplier<Stream<Document>> corpus(RunSettings s) {
-        String data = s.data();
-        DocumentBoundary boundary = boundary(s.documents());
+        return corpus(s.data(), s.documents(), s.textField());
+    }
+
+    /**
+     * The documents of {@code data} (a file, a directory tree, a JSONL file with the text in {@code textField}, or
+     * {@code embedded:kjv} / {@code embedded:fortunes}), cut at {@code documents} boundaries.
+     */
+    public static Supplier<Stream<Document>> corpus(String data, String documents, String textField) {
+        DocumentBoundary boundary = boundary(documents);
         if (data.startsWith("embedded:")) {
             String name = data.substring("embedded:".length());
             String resource = "/dev/jgrad/examples/corpora/" + name + ".txt.gz";
@@ -201,7 +213,7 @@ public final class Session {
         Path path = Path.of(data);
         if (!Files.exists(path)) throw new IllegalArgumentException("no such file or directory: " + data);
         if (Files.isDirectory(path)) return () -> Corpus.fromDirectory(path, boundary, Corpus.BinaryFiles.SKIP_WITH_WARNING);
-        if (data.endsWith(".jsonl") || data.endsWith(".jsonl.gz")) return () -> Corpus.fromJsonl(path, s.textField());
+        if (data.endsWith(".jsonl") || data.endsWith(".jsonl.gz")) return () -> Corpus.fromJsonl(path, textField);
         return () -> Corpus.fromFile(path, boundary);
     }
 

@@ -83,9 +83,7 @@ public final class Blockwise4bit {
 
         QuantState state;
         if (doubleQuant) {
-            double sum = 0;
-            for (float a : absmax) sum += a;
-            float offset = blocks == 0 ? 0f : (float) (sum / blocks);
+            float offset = nestedOffset(absmax);
             float[] centred = new float[blocks];
             for (int b = 0; b < blocks; b++) centred[b] = absmax[b] - offset;
             Quantized8bit nested = Blockwise8bit.quantize(centred, Blocksizes.NESTED);
@@ -95,6 +93,25 @@ public final class Blockwise4bit {
             state = new QuantState(type, blocksize, shape.clone(), dtype, type.codebook(), absmax, null);
         }
         return new Quantized4bit(packed, state);
+    }
+
+    /** The double-quantization offset: the mean of the block absmax values, summed in double in block order. */
+    static float nestedOffset(float[] absmax) {
+        double sum = 0;
+        for (float a : absmax) sum += a;
+        return absmax.length == 0 ? 0f : (float) (sum / absmax.length);
+    }
+
+    /** The absmax of each block of {@code data} (what quantization scales by), in float32. */
+    static float[] blockAbsmax(float[] data, int blocksize) {
+        int n = data.length, blocks = Blocksizes.blockCount(n, blocksize);
+        float[] absmax = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            float max = 0f;
+            for (int i = b * blocksize, end = Math.min(n, i + blocksize); i < end; i++) max = Math.max(max, Math.abs(data[i]));
+            absmax[b] = max;
+        }
+        return absmax;
     }
 
     /** All elements decoded to float32: {@code codebook[nibble] · absmax[block]}. */

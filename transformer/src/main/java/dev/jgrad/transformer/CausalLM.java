@@ -26,6 +26,36 @@ import dev.jgrad.nn.functional.Reduction;
  */
 public abstract class CausalLM extends Module {
 
+    private boolean gradientCheckpointing;
+
+    /**
+     * With {@code on}, the training forward keeps only each block's input and recomputes the block's activations
+     * during the backward pass ({@link dev.jgrad.core.autograd.GradientCheckpoint}): activation memory falls from
+     * every intermediate tensor of every block to one {@code (B, T, C)} tensor per block, for one more forward per
+     * step. Dropout masks are redrawn identically. Returns this model.
+     */
+    public CausalLM gradientCheckpointing(boolean on) {
+        this.gradientCheckpointing = on;
+        return this;
+    }
+
+    public boolean isGradientCheckpointing() {
+        return gradientCheckpointing;
+    }
+
+    /**
+     * Runs {@code block} on {@code x}: checkpointed when that is on and this is the training path (no cache),
+     * directly otherwise. Subclasses call it for each block.
+     */
+    protected Tensor runBlock(Module block, Tensor x, KvCache cache, java.util.function.BiFunction<Tensor, KvCache, Tensor> forward) {
+        if (!gradientCheckpointing || cache != null) return forward.apply(x, cache);
+        java.util.List<dev.jgrad.core.Generator> gens = new java.util.ArrayList<>();
+        for (Module m : block.namedModules().values())
+            if (m instanceof dev.jgrad.nn.Dropout d && d.generator() != null && !gens.contains(d.generator())) gens.add(d.generator());
+        for (dev.jgrad.core.Generator g : generators().values()) if (!gens.contains(g)) gens.add(g);
+        return dev.jgrad.core.autograd.GradientCheckpoint.apply(in -> forward.apply(in, null), x, block.trainableParameters(), gens);
+    }
+
     /** The final hidden states {@code (B, T, C)} for {@code ids (B, T)}, appending to {@code cache} (null: no cache). */
     protected abstract Tensor hidden(Tensor ids, KvCache cache);
 

@@ -28,6 +28,18 @@ public final class NoGrad implements AutoCloseable {
         return scope;
     }
 
+    /**
+     * Turns gradient recording on until the returned scope is closed, even inside a no-grad scope (PyTorch's
+     * {@code enable_grad}): a backward that re-runs a forward to rebuild its graph ({@link GradientCheckpoint}) needs
+     * it, since backward passes run without recording.
+     */
+    public static NoGrad enableGrad() {
+        boolean[] flag = ENABLED.get();
+        NoGrad scope = new NoGrad(flag[0]);
+        flag[0] = true;
+        return scope;
+    }
+
     /** True when ops record the graph (outside every no-grad scope). */
     public static boolean isGradEnabled() {
         return ENABLED.get()[0];

@@ -312,6 +312,19 @@ public final class SafetensorsFile implements AutoCloseable {
         return segment(name).toArray(ValueLayout.JAVA_BYTE);
     }
 
+    /**
+     * Drops the pages of tensor {@code name} from this process's resident memory ({@link MemorySegment#unload},
+     * {@code madvise(MADV_DONTNEED)} on Linux). Mapped pages that were read count towards the process's resident
+     * set until the mapping goes; a loader that copies or converts a large file tensor by tensor releases each one
+     * after use, so that its peak resident memory is the converted model, not the model plus the file. The bytes
+     * stay readable: a later read faults them in again (from the page cache or the disk).
+     */
+    public void release(String name) {
+        ensureOpen();
+        Entry e = entry(name);
+        if (e.byteLength() > 0) data.asSlice(e.begin(), e.byteLength()).unload();
+    }
+
     /** Unmaps the file now. Segments handed out become invalid; later reads throw {@link IllegalStateException}. */
     @Override
     public void close() {

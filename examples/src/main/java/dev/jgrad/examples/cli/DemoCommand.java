@@ -15,10 +15,13 @@ import java.util.concurrent.Callable;
  * {@code ./jgrad demo}: the first thing to run. With no arguments and no network it prepares the embedded King
  * James Bible (clean, deduplicate, split by chapter), trains a byte-level BPE tokenizer on it, pretrains a small
  * LLaMA-style model for a few minutes on the CPU with live progress, and prints samples and the validation
- * perplexity; everything lands in a run directory with a plot.
+ * perplexity; then fine-tunes it with QLoRA (NF4 base, LoRA adapters) on the embedded fortune cookies and reports
+ * what that did to both domains and to memory ({@link dev.jgrad.examples.QloraDemoStage}); everything lands in a run
+ * directory with plots.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Pretrain a small LLaMA-style model on the embedded King James Bible (a few minutes; --quick: about one).")
+        description = "Pretrain a small LLaMA-style model on the embedded King James Bible, then QLoRA-fine-tune it on"
+                + " fortune cookies (a few minutes; --quick: one to two).")
 public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "A smaller model and fewer steps: about a minute.")
@@ -49,7 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("jgrad demo" + (quick ? " (quick)" : "") + ": pretraining a small LLaMA-style model on the King James Bible");
         System.out.println("run directory: " + runDir.toAbsolutePath());
         System.out.println();
-        System.out.println("[1/3] preparing the data: clean, deduplicate, split by chapter, train a BPE tokenizer, cache tokens");
+        System.out.println("[1/4] preparing the data: clean, deduplicate, split by chapter, train a BPE tokenizer, cache tokens");
         Session session = new Session(s, runDir, System.out);
         long t0 = System.nanoTime();
         LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
@@ -57,13 +60,13 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "      (%.1f s)%n%n", (System.nanoTime() - t0) / 1e9);
 
         session.buildModel();
-        System.out.printf(Locale.ROOT, "[2/3] pretraining %s: %,d parameters, %d steps of %d x %d tokens%n", s.model().toUpperCase(Locale.ROOT),
+        System.out.printf(Locale.ROOT, "[2/4] pretraining %s: %,d parameters, %d steps of %d x %d tokens%n", s.model().toUpperCase(Locale.ROOT),
                 session.model().numParameters(), s.steps(), s.batch(), s.block());
         System.out.println("      " + session.modelConfig());
         TrainingResult result = session.train(false, Runs.interactive());
         System.out.println();
 
-        System.out.println("[3/3] results");
+        System.out.println("[3/4] results");
         System.out.printf(Locale.ROOT, "      validation loss %.4f, perplexity %.2f (best %.2f at step %d; a uniform guess over %d tokens: %d)%n",
                 result.lastValLoss(), Math.exp(result.lastValLoss()), result.bestValPerplexity(), result.bestStep(),
                 session.tokenizer().vocabSize(), session.tokenizer().vocabSize());
@@ -75,6 +78,13 @@ public final class DemoCommand implements Callable<Integer> {
         Runs.printResult(result, runDir, System.out);
         System.out.println("      generate more: ./jgrad generate --checkpoint " + runDir.resolve("checkpoints/best")
                 + " --tokenizer " + runDir.resolve("checkpoints") + " --prompt \"And God said\" --temperature 0.8 --top-k 40 --steps 100");
+        System.out.println();
+
+        System.out.println("[4/4] QLoRA: fine-tuning the pretrained model on a new domain, the Unix fortune cookies, with a 4-bit base");
+        long t1 = System.nanoTime();
+        dev.jgrad.examples.QloraDemoStage.run(session.model(), session.tokenizer(), session.validation(), runDir, quick, seed,
+                Runs.interactive(), System.out);
+        System.out.printf(Locale.ROOT, "      (%.1f s)%n", (System.nanoTime() - t1) / 1e9);
         return 0;
     }
 }

@@ -50,6 +50,7 @@ public final class Trainer {
     private final List<TrainerCallback> callbacks = new ArrayList<>();
     private final Map<Tensor, String> parameterNames = new java.util.IdentityHashMap<>();
     private final Map<String, Object> checkpointExtra = new LinkedHashMap<>();
+    private Module checkpointModule;
 
     private int step;
     private double bestValLoss = Double.POSITIVE_INFINITY;
@@ -87,6 +88,16 @@ public final class Trainer {
      */
     public Trainer withCheckpointExtra(Map<String, Object> extra) {
         checkpointExtra.putAll(extra);
+        return this;
+    }
+
+    /**
+     * The module whose state dict checkpoints hold instead of the whole model's: a fine-tuning run that trains
+     * adapters beside a frozen base saves and restores only the adapters (the base comes from its own checkpoint).
+     * Its state dict's tensors must be tensors of the model.
+     */
+    public Trainer withCheckpointModule(Module module) {
+        this.checkpointModule = module;
         return this;
     }
 
@@ -224,7 +235,7 @@ public final class Trainer {
     }
 
     private Checkpoint.Training training() {
-        return new Checkpoint.Training(model, optimizer, schedule, generators);
+        return new Checkpoint.Training(checkpointModule != null ? checkpointModule : model, optimizer, schedule, generators);
     }
 
     private void save(Path dir) {

@@ -13,17 +13,17 @@ import java.util.stream.Stream;
  * target by renames ({@code target → .name.old-*}, {@code tmp → target}, delete the old one). A failure while
  * writing deletes the temporary directory and leaves the target as it was.
  */
-final class AtomicDirectory {
+public final class AtomicDirectory {
 
     /** What fills the temporary directory. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(Path tmp) throws IOException;
     }
 
     private AtomicDirectory() {}
 
-    static void write(Path dir, Body body) throws IOException {
+    public static void write(Path dir, Body body) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Files.createDirectories(parent);

@@ -11,6 +11,7 @@ import dev.jgrad.core.io.SafetensorsWriter;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.GptConfig;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 
 import java.io.IOException;
@@ -80,6 +81,16 @@ public final class HfCheckpoint {
 
     /** Loads the checkpoint in {@code dir} into a new model, in evaluation mode. */
     public static CausalLM load(Path dir) throws IOException {
+        return load(dir, LinearFactory.FLOAT);
+    }
+
+    /**
+     * Loads the checkpoint in {@code dir} into a new model whose linear layers come from {@code linears}, in
+     * evaluation mode. Layers that keep their weights in another form (4-bit) receive each weight as float values
+     * ({@link dev.jgrad.transformer.WeightReceiver}) and convert it; each tensor's file pages are released after
+     * use, so a model quantized while loading never holds its float weights, nor the mapped file, in memory.
+     */
+    public static CausalLM load(Path dir, LinearFactory linears) throws IOException {
         Record config = ModelConfigs.fromHuggingFace(readConfigJson(dir), dir.resolve(CONFIG));
         Map<String, Path> files = weightFiles(dir);
         List<SafetensorsFile> opened = new ArrayList<>();
@@ -93,9 +104,16 @@ public final class HfCheckpoint {
                 sources.put(f.getKey(), new Source(sf, sf.entry(f.getKey())));
             }
             Map<String, Load> plan = plan(config, sources, dir);
-            CausalLM model = Models.create(config, new Generator(0));
+            CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
-            for (Map.Entry<String, Load> e : plan.entrySet()) fill(params.get(e.getKey()), e.getValue());
+            Map<String, int[]> shapes = Models.parameterShapes(config);
+            Models.Scratch scratch = new Models.Scratch();
+            for (Map.Entry<String, Load> e : plan.entrySet()) {
+                Load load = e.getValue();
+                int[] shape = shapes.get(e.getKey());
+                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst), scratch);
+                load.source().file().release(load.source().entry().name());
+            }
             model.eval();
             return model;
         } finally {
@@ -210,14 +228,14 @@ public final class HfCheckpoint {
         return names.size() <= 8 ? names.toString() : names.subList(0, 8) + " and " + (names.size() - 8) + " more";
     }
 
-    private static void fill(Tensor param, Load load) {
-        float[] dst = Models.data(param);
+    /** Reads one tensor as float32 into {@code dst}, of the model's {@code shape} (Conv1D weights transposed). */
+    private static void read(Load load, int[] shape, float[] dst) {
         SafetensorsFile file = load.source().file();
         String name = load.source().entry().name();
         if (!load.transpose()) {
             file.readFloats(name, dst, 0);
         } else {
-            int out = param.size(0), in = param.size(1);
+            int out = shape[0], in = shape[1];
             float[] stored = file.readFloats(name);                          // (in, out)
             for (int r = 0; r < in; r++)
                 for (int c = 0; c < out; c++) dst[c * in + r] = stored[r * out + c];

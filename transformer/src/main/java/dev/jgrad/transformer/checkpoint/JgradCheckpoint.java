@@ -5,7 +5,10 @@ import dev.jgrad.core.Generator;
 import dev.jgrad.optim.Checkpoint;
 import dev.jgrad.optim.Optimizer;
 import dev.jgrad.optim.Schedule;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.io.SafetensorsFile;
 import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.LinearFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +29,7 @@ public final class JgradCheckpoint {
     /** The key under {@code extra} that holds the model config. */
     public static final String MODEL_KEY = "model";
     static final String TRAINING = "training.json";
+    static final String MODEL_FILE = "model.safetensors";
 
     private JgradCheckpoint() {}
 
@@ -82,5 +86,47 @@ public final class JgradCheckpoint {
         Checkpoint.load(dir, new Checkpoint.Training(model, null, null, null));
         model.eval();
         return model;
+    }
+
+    /**
+     * Builds the checkpoint's model with its linear layers from {@code linears} and loads its weights tensor by
+     * tensor from {@code model.safetensors} (evaluation mode): float parameters are filled in place, layers that
+     * keep weights in another form (4-bit) receive them as float values, and each tensor's file pages are released
+     * after use. Names, dtypes and shapes are checked against the config before the model is built. With
+     * {@link LinearFactory#FLOAT} this is {@link #load(Path)}, which also verifies the checkpoint's checksums.
+     */
+    public static CausalLM load(Path dir, LinearFactory linears) throws IOException {
+        if (linears == LinearFactory.FLOAT) return load(dir);
+        Record config = readConfig(dir);
+        Path file = dir.resolve(MODEL_FILE);
+        if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + MODEL_FILE);
+        Map<String, int[]> shapes = Models.parameterShapes(config);
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            java.util.List<String> missing = new java.util.ArrayList<>(), unexpected = new java.util.ArrayList<>();
+            for (String k : shapes.keySet()) if (!f.contains(k)) missing.add(k);
+            for (SafetensorsFile.Entry e : f.entries()) if (!shapes.containsKey(e.name())) unexpected.add(e.name());
+            if (!missing.isEmpty() || !unexpected.isEmpty())
+                throw new CheckpointFormatException(file, "the weights do not match the model of training.json: "
+                        + (missing.isEmpty() ? "" : "missing tensors " + HfCheckpoint.abbreviate(missing))
+                        + (missing.isEmpty() || unexpected.isEmpty() ? "" : "; ")
+                        + (unexpected.isEmpty() ? "" : "unexpected tensors " + HfCheckpoint.abbreviate(unexpected)));
+            for (Map.Entry<String, int[]> s : shapes.entrySet()) {
+                SafetensorsFile.Entry e = f.entry(s.getKey());
+                long[] want = java.util.Arrays.stream(s.getValue()).asLongStream().toArray();
+                if (!e.dtype().isFloatingPoint() || !java.util.Arrays.equals(want, e.shape()))
+                    throw new CheckpointFormatException(file, "tensor " + e.name() + " is " + e.dtype() + " "
+                            + java.util.Arrays.toString(e.shape()) + ", the model expects a float tensor "
+                            + java.util.Arrays.toString(want));
+            }
+            CausalLM model = Models.create(config, new Generator(0), linears);
+            Map<String, Tensor> params = model.namedParameters();
+            Models.Scratch scratch = new Models.Scratch();
+            for (Map.Entry<String, int[]> s : shapes.entrySet()) {
+                Models.fill(model, params, s.getKey(), s.getValue(), dst -> f.readFloats(s.getKey(), dst, 0), scratch);
+                f.release(s.getKey());
+            }
+            model.eval();
+            return model;
+        }
     }
 }

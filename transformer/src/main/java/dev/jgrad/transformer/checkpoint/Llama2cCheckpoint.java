@@ -3,6 +3,8 @@ package dev.jgrad.transformer.checkpoint;
 import dev.jgrad.core.Generator;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.ops.RopeStyle;
+import dev.jgrad.nn.Module;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.llama.LlamaModel;
 
@@ -106,26 +108,35 @@ public final class Llama2cCheckpoint {
 
     /** Loads a llama2.c model file into a new {@link LlamaModel} (evaluation mode). */
     public static LlamaModel load(Path file) throws IOException {
+        return load(file, LinearFactory.FLOAT);
+    }
+
+    /**
+     * Loads a llama2.c model file into a new {@link LlamaModel} whose linear layers come from {@code linears}
+     * (evaluation mode). Each weight's file pages are released once it is read, and 4-bit layers receive their
+     * weights as float values one tensor at a time ({@link dev.jgrad.transformer.WeightReceiver}).
+     */
+    public static LlamaModel load(Path file, LinearFactory linears) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
             LlamaConfig c = readConfig(ch, file);
             MemorySegment data = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            LlamaModel model = new LlamaModel(c, new Generator(0));
-            Map<String, Tensor> p = model.namedParameters();
+            LlamaModel model = new LlamaModel(c, new Generator(0), linears);
+            Reader r = new Reader(data, model, LlamaModel.parameterShapes(c));
             int d = c.dim(), kv = c.kvDim(), hid = c.hiddenDim(), layers = c.nLayers();
-            long[] at = {HEADER_BYTES};
-            read(data, at, p.get("model.embed_tokens.weight"));
-            readLayers(data, at, p, layers, "input_layernorm.weight");
-            readLayers(data, at, p, layers, "self_attn.q_proj.weight");
-            readLayers(data, at, p, layers, "self_attn.k_proj.weight");
-            readLayers(data, at, p, layers, "self_attn.v_proj.weight");
-            readLayers(data, at, p, layers, "self_attn.o_proj.weight");
-            readLayers(data, at, p, layers, "post_attention_layernorm.weight");
-            readLayers(data, at, p, layers, "mlp.gate_proj.weight");   // w1
-            readLayers(data, at, p, layers, "mlp.down_proj.weight");   // w2
-            readLayers(data, at, p, layers, "mlp.up_proj.weight");     // w3
-            read(data, at, p.get("model.norm.weight"));
+            r.read("model.embed_tokens.weight");
+            r.layers(layers, "input_layernorm.weight");
+            r.layers(layers, "self_attn.q_proj.weight");
+            r.layers(layers, "self_attn.k_proj.weight");
+            r.layers(layers, "self_attn.v_proj.weight");
+            r.layers(layers, "self_attn.o_proj.weight");
+            r.layers(layers, "post_attention_layernorm.weight");
+            r.layers(layers, "mlp.gate_proj.weight");   // w1
+            r.layers(layers, "mlp.down_proj.weight");   // w2
+            r.layers(layers, "mlp.up_proj.weight");     // w3
+            r.read("model.norm.weight");
+            long[] at = r.at;
             at[0] += 4L * c.maxSeqLen() * c.headDim();                  // freq_cis_real, freq_cis_imag: skipped
-            if (!c.tieEmbeddings()) read(data, at, p.get("lm_head.weight"));
+            if (!c.tieEmbeddings()) r.read("lm_head.weight");
             if (at[0] != ch.size())
                 throw new IllegalStateException("llama2.c reader consumed " + at[0] + " of " + ch.size() + " bytes"
                         + " (d=" + d + ", kv=" + kv + ", hidden=" + hid + ")");
@@ -134,13 +145,33 @@ public final class Llama2cCheckpoint {
         }
     }
 
-    private static void readLayers(MemorySegment data, long[] at, Map<String, Tensor> p, int layers, String suffix) {
-        for (int l = 0; l < layers; l++) read(data, at, p.get("model.layers." + l + "." + suffix));
-    }
+    /** Reads the file's tensors in order from {@code at}, into parameters or layers that receive weights. */
+    private static final class Reader {
+        final MemorySegment data;
+        final Module model;
+        final Map<String, Tensor> params;
+        final Map<String, int[]> shapes;
+        final long[] at = {HEADER_BYTES};
+        final Models.Scratch scratch = new Models.Scratch();
 
-    private static void read(MemorySegment data, long[] at, Tensor param) {
-        float[] dst = Models.data(param);
-        MemorySegment.copy(data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at[0], dst, 0, dst.length);
-        at[0] += 4L * dst.length;
+        Reader(MemorySegment data, Module model, Map<String, int[]> shapes) {
+            this.data = data;
+            this.model = model;
+            this.params = model.namedParameters();
+            this.shapes = shapes;
+        }
+
+        void layers(int layers, String suffix) {
+            for (int l = 0; l < layers; l++) read("model.layers." + l + "." + suffix);
+        }
+
+        void read(String name) {
+            int[] shape = shapes.get(name);
+            long bytes = 4L * dev.jgrad.core.Shape.numel(shape);
+            Models.fill(model, params, name, shape, dst -> MemorySegment.copy(data,
+                    ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at[0], dst, 0, dst.length), scratch);
+            data.asSlice(at[0], bytes).unload();   // drop the pages just read from the resident set
+            at[0] += bytes;
+        }
     }
 }

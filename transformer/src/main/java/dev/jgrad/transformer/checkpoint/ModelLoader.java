@@ -3,6 +3,7 @@ package dev.jgrad.transformer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.GptConfig;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -72,10 +73,18 @@ public final class ModelLoader {
 
     /** Loads {@code checkpoint} as {@code format} (null: detect) with the tokenizer at {@code tokenizer} (null: find). */
     public static Loaded load(Path checkpoint, Format format, Path tokenizer) throws IOException {
+        return load(checkpoint, format, tokenizer, LinearFactory.FLOAT);
+    }
+
+    /**
+     * Loads {@code checkpoint} as {@code format} (null: detect) with the tokenizer at {@code tokenizer} (null:
+     * find), building the model's linear layers with {@code linears} (a 4-bit factory quantizes while loading).
+     */
+    public static Loaded load(Path checkpoint, Format format, Path tokenizer, LinearFactory linears) throws IOException {
         Format f = format == null ? detect(checkpoint) : format;
         return switch (f) {
             case HF -> {
-                CausalLM model = HfCheckpoint.load(checkpoint);
+                CausalLM model = HfCheckpoint.load(checkpoint, linears);
                 JsonNode json = HfCheckpoint.readConfigJson(checkpoint);
                 Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
                 int bos = json.path("bos_token_id").asInt(-1);
@@ -85,14 +94,14 @@ public final class ModelLoader {
                 yield new Loaded(model, tok, f, !gpt && bos >= 0, bos, start, stops);
             }
             case LLAMA2C -> {
-                CausalLM model = Llama2cCheckpoint.load(checkpoint);
+                CausalLM model = Llama2cCheckpoint.load(checkpoint, linears);
                 Path sibling = checkpoint.toAbsolutePath().getParent().resolve("tokenizer.bin");
                 Tokenizer tok = tokenizer != null ? tokenizer(tokenizer, null, model)
                         : Files.isRegularFile(sibling) ? checked(Tokenizer.load(sibling), sibling, model) : null;
                 yield new Loaded(model, tok, f, true, 1, 1, new int[] {1});
             }
             case JGRAD -> {
-                CausalLM model = JgradCheckpoint.load(checkpoint);
+                CausalLM model = JgradCheckpoint.load(checkpoint, linears);
                 Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
                 int bos = tok == null ? Tokenizer.NO_ID : tok.bosId(), eos = tok == null ? Tokenizer.NO_ID : tok.eosId();
                 yield new Loaded(model, tok, f, bos != Tokenizer.NO_ID, bos, bos != Tokenizer.NO_ID ? bos : Math.max(eos, 0),

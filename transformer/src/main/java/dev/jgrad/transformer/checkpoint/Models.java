@@ -5,7 +5,10 @@ import dev.jgrad.core.Generator;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.nn.Module;
 import dev.jgrad.transformer.GptConfig;
+import dev.jgrad.transformer.LinearFactory;
+import dev.jgrad.transformer.WeightReceiver;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.gpt.GptModel;
 import dev.jgrad.transformer.llama.LlamaModel;
@@ -19,9 +22,54 @@ public final class Models {
 
     /** A freshly initialised model for {@code config} ({@link GptConfig} or {@link LlamaConfig}). */
     public static CausalLM create(Record config, Generator gen) {
-        if (config instanceof GptConfig c) return new GptModel(c, gen);
-        if (config instanceof LlamaConfig c) return new LlamaModel(c, gen);
+        return create(config, gen, LinearFactory.FLOAT);
+    }
+
+    /**
+     * A model for {@code config} whose linear layers come from {@code linears} (see {@link LinearFactory}): with
+     * {@link LinearFactory#FLOAT} a freshly initialised float model; with a factory of 4-bit layers, a model whose
+     * quantized layers wait for a loader to fill them (the loaders take a factory for exactly that).
+     */
+    public static CausalLM create(Record config, Generator gen, LinearFactory linears) {
+        if (config instanceof GptConfig c) return new GptModel(c, gen, linears);
+        if (config instanceof LlamaConfig c) return new LlamaModel(c, gen, linears);
         throw new IllegalArgumentException("unknown model config " + config);
+    }
+
+    /**
+     * Scratch arrays for weights handed to {@link WeightReceiver}s, one per size and reused from tensor to tensor: a
+     * model has a handful of weight shapes, so loading allocates a few arrays instead of one per weight (garbage that
+     * would otherwise grow the heap while a large model loads).
+     */
+    static final class Scratch {
+        private final Map<Integer, float[]> bySize = new java.util.HashMap<>();
+
+        float[] get(int n) {
+            return bySize.computeIfAbsent(n, float[]::new);
+        }
+    }
+
+    /**
+     * Fills the model's tensor {@code name} (a state-dict name such as {@code model.layers.0.mlp.up_proj.weight})
+     * of {@code shape}: {@code read} writes its float32 values, row-major, into the array it is given. A float
+     * parameter is written in place; a weight held by a {@link WeightReceiver} (a 4-bit layer) is read into an
+     * array of {@code scratch} and handed over, so no float copy of it outlives the call.
+     */
+    static void fill(Module model, Map<String, Tensor> params, String name, int[] shape, java.util.function.Consumer<float[]> read,
+                     Scratch scratch) {
+        Tensor p = params.get(name);
+        if (p != null) {
+            read.accept(data(p));
+            return;
+        }
+        int dot = name.lastIndexOf('.');
+        Module owner = dot < 0 ? model : model.module(name.substring(0, dot));
+        if (!(owner instanceof WeightReceiver receiver))
+            throw new IllegalStateException("the model has no parameter " + name + " and " + owner.getClass().getSimpleName()
+                    + " at " + name.substring(0, Math.max(dot, 0)) + " does not take loaded weights");
+        float[] values = scratch.get(dev.jgrad.core.Shape.numel(shape));
+        read.accept(values);
+        receiver.receive(name.substring(dot + 1), shape.clone(), values);
     }
 
     /** Names and shapes of the parameters of a model of {@code config}, without building it. */

@@ -6,11 +6,11 @@ import dev.jgrad.nn.Dropout;
 import dev.jgrad.nn.Forward;
 import dev.jgrad.nn.GELU;
 import dev.jgrad.nn.LayerNorm;
-import dev.jgrad.nn.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.transformer.GptConfig;
 import dev.jgrad.transformer.Heads;
 import dev.jgrad.transformer.KvCache;
+import dev.jgrad.transformer.LinearFactory;
 
 /**
  * One pre-LayerNorm GPT-2 block: {@code x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))}. Children are looked up
@@ -18,11 +18,13 @@ import dev.jgrad.transformer.KvCache;
  */
 public final class GptBlock extends Module {
 
-    GptBlock(GptConfig c, int layer, Generator gen, Generator dropoutGen) {
+    /** Block {@code layer}; its linear layers come from {@code linears} under the path {@code transformer.h.{layer}}. */
+    GptBlock(GptConfig c, int layer, Generator gen, Generator dropoutGen, LinearFactory linears) {
+        String path = "transformer.h." + layer + ".";
         registerModule("ln_1", new LayerNorm(c.nEmbd(), c.layerNormEps(), true, c.bias()));
-        registerModule("attn", new Attention(c, layer, gen, dropoutGen));
+        registerModule("attn", new Attention(c, layer, gen, dropoutGen, linears, path + "attn."));
         registerModule("ln_2", new LayerNorm(c.nEmbd(), c.layerNormEps(), true, c.bias()));
-        registerModule("mlp", new Mlp(c, gen, dropoutGen));
+        registerModule("mlp", new Mlp(c, gen, dropoutGen, linears, path + "mlp."));
     }
 
     /** {@code x (B, T, C)} → {@code (B, T, C)}. */
@@ -44,14 +46,14 @@ public final class GptBlock extends Module {
         private final double dropout;
         private final Generator dropoutGen;
 
-        Attention(GptConfig c, int layer, Generator gen, Generator dropoutGen) {
+        Attention(GptConfig c, int layer, Generator gen, Generator dropoutGen, LinearFactory linears, String path) {
             this.nHead = c.nHead();
             this.nEmbd = c.nEmbd();
             this.layer = layer;
             this.dropout = c.dropout();
             this.dropoutGen = dropoutGen;
-            registerModule("c_attn", new Linear(nEmbd, 3 * nEmbd, c.bias(), gen));
-            registerModule("c_proj", new Linear(nEmbd, nEmbd, c.bias(), gen));
+            registerModule("c_attn", LinearFactory.build(linears, path + "c_attn", nEmbd, 3 * nEmbd, c.bias(), gen));
+            registerModule("c_proj", LinearFactory.build(linears, path + "c_proj", nEmbd, nEmbd, c.bias(), gen));
             registerModule("resid_dropout", new Dropout(c.dropout(), dropoutGen));
         }
 
@@ -70,10 +72,10 @@ public final class GptBlock extends Module {
 
     /** The MLP {@code c_proj(gelu(c_fc(x)))}: {@code C → 4C → C}, then dropout. */
     public static final class Mlp extends Module implements Forward {
-        Mlp(GptConfig c, Generator gen, Generator dropoutGen) {
-            registerModule("c_fc", new Linear(c.nEmbd(), c.mlpDim(), c.bias(), gen));
+        Mlp(GptConfig c, Generator gen, Generator dropoutGen, LinearFactory linears, String path) {
+            registerModule("c_fc", LinearFactory.build(linears, path + "c_fc", c.nEmbd(), c.mlpDim(), c.bias(), gen));
             registerModule("act", new GELU(c.geluTanh() ? "tanh" : "none"));
-            registerModule("c_proj", new Linear(c.mlpDim(), c.nEmbd(), c.bias(), gen));
+            registerModule("c_proj", LinearFactory.build(linears, path + "c_proj", c.mlpDim(), c.nEmbd(), c.bias(), gen));
             registerModule("dropout", new Dropout(c.dropout(), dropoutGen));
         }
 

@@ -14,6 +14,7 @@ import dev.jgrad.nn.init.Init;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.GptConfig;
 import dev.jgrad.transformer.KvCache;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.TiedHead;
 
 /**
@@ -51,23 +52,31 @@ public final class GptModel extends CausalLM {
 
     /** A model initialised from {@code gen}; dropout masks are drawn from a generator split off it. */
     public GptModel(GptConfig config, Generator gen) {
+        this(config, gen, LinearFactory.FLOAT);
+    }
+
+    /**
+     * A model whose linear layers (c_attn, c_proj, c_fc and an untied head) come from {@code linears}; float
+     * {@link Linear} layers are initialised, others are left to the factory.
+     */
+    public GptModel(GptConfig config, Generator gen, LinearFactory linears) {
         this.config = config;
         Generator dropoutGen = gen.split();
         this.dropoutGenerator = dropoutGen;
-        Transformer t = registerModule("transformer", new Transformer(config, gen, dropoutGen));
+        Transformer t = registerModule("transformer", new Transformer(config, gen, dropoutGen, linears));
         if (config.tieEmbeddings()) registerModule("lm_head", new TiedHead(t.child("wte")));
-        else registerModule("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false, gen));
+        else registerModule("lm_head", LinearFactory.build(linears, "lm_head", config.nEmbd(), config.vocabSize(), false, gen));
         initialise(gen);
     }
 
     /** The {@code transformer} container: embeddings, blocks and the final norm. */
     public static final class Transformer extends Module {
-        Transformer(GptConfig c, Generator gen, Generator dropoutGen) {
+        Transformer(GptConfig c, Generator gen, Generator dropoutGen, LinearFactory linears) {
             registerModule("wte", new Embedding(c.vocabSize(), c.nEmbd(), gen));
             registerModule("wpe", new Embedding(c.blockSize(), c.nEmbd(), gen));
             registerModule("drop", new Dropout(c.dropout(), dropoutGen));
             ModuleList h = registerModule("h", new ModuleList());
-            for (int i = 0; i < c.nLayer(); i++) h.add(new GptBlock(c, i, gen, dropoutGen));
+            for (int i = 0; i < c.nLayer(); i++) h.add(new GptBlock(c, i, gen, dropoutGen, linears));
             registerModule("ln_f", new LayerNorm(c.nEmbd(), c.layerNormEps(), true, c.bias()));
         }
     }
@@ -131,7 +140,7 @@ public final class GptModel extends CausalLM {
         int start = cache == null ? 0 : cache.length(), steps = ids.size(1);
         Tensor positions = Tensor.arange(start, (double) start + steps, 1, DType.I64);
         Tensor x = drop.forward(wte.forward(ids).add(wpe.forward(positions)));   // (B, T, C) + (T, C)
-        for (Module block : blocks) x = ((GptBlock) block).forward(x, cache);
+        for (Module block : blocks) x = runBlock(block, x, cache, ((GptBlock) block)::forward);
         return lnF.forward(x);                                                      // (B, T, C)
     }
 

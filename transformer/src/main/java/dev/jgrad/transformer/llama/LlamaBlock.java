@@ -5,11 +5,11 @@ import dev.jgrad.core.Tensor;
 import dev.jgrad.core.ops.Rope;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.nn.Forward;
-import dev.jgrad.nn.Linear;
 import dev.jgrad.nn.Module;
 import dev.jgrad.nn.RMSNorm;
 import dev.jgrad.transformer.Heads;
 import dev.jgrad.transformer.KvCache;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 
 /**
@@ -19,11 +19,13 @@ import dev.jgrad.transformer.LlamaConfig;
  */
 public final class LlamaBlock extends Module {
 
-    LlamaBlock(LlamaConfig c, int layer, Generator gen) {
+    /** Block {@code layer}; its linear layers come from {@code linears} under the path {@code model.layers.{layer}}. */
+    LlamaBlock(LlamaConfig c, int layer, Generator gen, LinearFactory linears) {
+        String path = "model.layers." + layer + ".";
         registerModule("input_layernorm", new RMSNorm(c.dim(), c.rmsNormEps(), true));
-        registerModule("self_attn", new Attention(c, layer, gen));
+        registerModule("self_attn", new Attention(c, layer, gen, linears, path + "self_attn."));
         registerModule("post_attention_layernorm", new RMSNorm(c.dim(), c.rmsNormEps(), true));
-        registerModule("mlp", new Mlp(c, gen));
+        registerModule("mlp", new Mlp(c, gen, linears, path + "mlp."));
     }
 
     /** {@code x (B, T, D)} → {@code (B, T, D)}. */
@@ -44,16 +46,16 @@ public final class LlamaBlock extends Module {
         private final double theta;
         private final RopeStyle style;
 
-        Attention(LlamaConfig c, int layer, Generator gen) {
+        Attention(LlamaConfig c, int layer, Generator gen, LinearFactory linears, String path) {
             this.nHeads = c.nHeads();
             this.nKvHeads = c.nKvHeads();
             this.layer = layer;
             this.theta = c.ropeTheta();
             this.style = c.ropeStyle();
-            registerModule("q_proj", new Linear(c.dim(), c.dim(), false, gen));
-            registerModule("k_proj", new Linear(c.dim(), c.kvDim(), false, gen));
-            registerModule("v_proj", new Linear(c.dim(), c.kvDim(), false, gen));
-            registerModule("o_proj", new Linear(c.dim(), c.dim(), false, gen));
+            registerModule("q_proj", LinearFactory.build(linears, path + "q_proj", c.dim(), c.dim(), false, gen));
+            registerModule("k_proj", LinearFactory.build(linears, path + "k_proj", c.dim(), c.kvDim(), false, gen));
+            registerModule("v_proj", LinearFactory.build(linears, path + "v_proj", c.dim(), c.kvDim(), false, gen));
+            registerModule("o_proj", LinearFactory.build(linears, path + "o_proj", c.dim(), c.dim(), false, gen));
         }
 
         /** {@code x (B, T, D)} → {@code (B, T, D)}, appending this layer's keys and values to {@code cache} if given. */
@@ -70,10 +72,10 @@ public final class LlamaBlock extends Module {
 
     /** SwiGLU (Shazeer, 2020): {@code down_proj(silu(gate_proj(x)) · up_proj(x))}, {@code D → hidden → D}. */
     public static final class Mlp extends Module implements Forward {
-        Mlp(LlamaConfig c, Generator gen) {
-            registerModule("gate_proj", new Linear(c.dim(), c.hiddenDim(), false, gen));
-            registerModule("up_proj", new Linear(c.dim(), c.hiddenDim(), false, gen));
-            registerModule("down_proj", new Linear(c.hiddenDim(), c.dim(), false, gen));
+        Mlp(LlamaConfig c, Generator gen, LinearFactory linears, String path) {
+            registerModule("gate_proj", LinearFactory.build(linears, path + "gate_proj", c.dim(), c.hiddenDim(), false, gen));
+            registerModule("up_proj", LinearFactory.build(linears, path + "up_proj", c.dim(), c.hiddenDim(), false, gen));
+            registerModule("down_proj", LinearFactory.build(linears, path + "down_proj", c.hiddenDim(), c.dim(), false, gen));
         }
 
         @Override

@@ -11,6 +11,7 @@ import dev.jgrad.nn.RMSNorm;
 import dev.jgrad.nn.init.Init;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.KvCache;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.TiedHead;
 
@@ -42,10 +43,18 @@ public final class LlamaModel extends CausalLM {
     }
 
     public LlamaModel(LlamaConfig config, Generator gen) {
+        this(config, gen, LinearFactory.FLOAT);
+    }
+
+    /**
+     * A model whose linear layers (projections and an untied head) come from {@code linears}; float {@link Linear}
+     * layers are initialised, others are left to the factory (a 4-bit layer waits for a loader to fill it).
+     */
+    public LlamaModel(LlamaConfig config, Generator gen, LinearFactory linears) {
         this.config = config;
-        Backbone model = registerModule("model", new Backbone(config, gen));
+        Backbone model = registerModule("model", new Backbone(config, gen, linears));
         if (config.tieEmbeddings()) registerModule("lm_head", new TiedHead(model.child("embed_tokens")));
-        else registerModule("lm_head", new Linear(config.dim(), config.vocabSize(), false, gen));
+        else registerModule("lm_head", LinearFactory.build(linears, "lm_head", config.dim(), config.vocabSize(), false, gen));
         for (Module m : namedModules().values()) {
             if (m instanceof Linear lin) Init.normal(lin.weight(), 0, 0.02, gen);
             else if (m instanceof Embedding emb) Init.normal(emb.weight(), 0, 0.02, gen);
@@ -54,10 +63,10 @@ public final class LlamaModel extends CausalLM {
 
     /** The {@code model} container: embedding, blocks and the final norm. */
     public static final class Backbone extends Module {
-        Backbone(LlamaConfig c, Generator gen) {
+        Backbone(LlamaConfig c, Generator gen, LinearFactory linears) {
             registerModule("embed_tokens", new Embedding(c.vocabSize(), c.dim(), gen));
             ModuleList layers = registerModule("layers", new ModuleList());
-            for (int i = 0; i < c.nLayers(); i++) layers.add(new LlamaBlock(c, i, gen));
+            for (int i = 0; i < c.nLayers(); i++) layers.add(new LlamaBlock(c, i, gen, linears));
             registerModule("norm", new RMSNorm(c.dim(), c.rmsNormEps(), true));
         }
     }
@@ -93,7 +102,7 @@ public final class LlamaModel extends CausalLM {
         Forward embed = model.child("embed_tokens"), norm = model.child("norm");
         ModuleList layers = model.child("layers");
         Tensor x = embed.forward(ids);                                   // (B, T, D)
-        for (Module layer : layers) x = ((LlamaBlock) layer).forward(x, cache);
+        for (Module layer : layers) x = runBlock(layer, x, cache, ((LlamaBlock) layer)::forward);
         return norm.forward(x);                                          // (B, T, D)
     }
 
