@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sgemm}: the product {@code (PROMPT, D) · (D, hidden)} through the same matmul path, the yardstick for
  *       the prompt's GFLOPS.</li>
  *   <li>{@code copySingleThread}, {@code copyParallel}: 64M floats (512 MB read + written);
- *       {@code readSingleThread}, {@code readParallel}: a vector sum of the same 256 MB (read only, as decoding).</li>
+ *       {@code readSingleThread}, {@code readParallel}: a vector sum of the same 256 MB (read only, as decoding);
+ *       {@code readWeights}: a vector sum over the model's weight matrices, the bytes a decode step reads.</li>
  * </ul>
  * Run with {@link TransformerReport} (threads per fork, medians, bounds), or plain JMH:
  * {@code ./jgrad bench TransformerBenchmark -jvmArgsAppend -Djgrad.threads=2}.
@@ -62,6 +63,7 @@ public class TransformerBenchmark {
     KvCache decodeCache, promptCache;
     Tensor oneToken, promptIds, gemmX, gemmWt, copySrc, copyDst;
     float[] srcArray, dstArray;
+    float[][] weightArrays;
 
     public static LlamaConfig config(String name) {
         return switch (name) {
@@ -81,6 +83,12 @@ public class TransformerBenchmark {
         long floats = l * (2 * d * d + 2 * d * kv + 3 * d * h) + (long) c.vocabSize() * d + (2 * l + 1) * d + d
                 + 2 * l * (CONTEXT + 1) * kv;
         return 4 * floats;
+    }
+
+    /** Elements of the model's weight matrices (projections and the tied embedding/classifier). */
+    public static long matrixFloats(LlamaConfig c) {
+        long d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), l = c.nLayers();
+        return l * (2 * d * d + 2 * d * kv + 3 * d * h) + (long) c.vocabSize() * d * (c.tieEmbeddings() ? 1 : 2);
     }
 
     /**
@@ -114,7 +122,12 @@ public class TransformerBenchmark {
         gemmX = Tensor.randn(gen, PROMPT, c.dim());
         gemmWt = Tensor.randn(gen, c.hiddenDim(), c.dim()).t();   // (D, hidden), a transposed weight as in Linear
         srcArray = new float[COPY_FLOATS];
+        for (int i = 0; i < COPY_FLOATS; i++) srcArray[i] = (i & 1023) * 1e-3f;   // real data, not untouched pages
         dstArray = new float[COPY_FLOATS];
+        java.util.List<float[]> matrices = new java.util.ArrayList<>();
+        for (Tensor p : llama.parameters())
+            if (p.rank() == 2) matrices.add(((dev.jgrad.core.Storage.FloatStorage) p.storage()).data);
+        weightArrays = matrices.toArray(new float[0][]);
         copySrc = Tensor.randn(gen, COPY_FLOATS);
         copyDst = Tensor.zeros(COPY_FLOATS);
     }
@@ -148,6 +161,21 @@ public class TransformerBenchmark {
     @Benchmark
     public float readSingleThread() {
         return sum(srcArray, 0, COPY_FLOATS);
+    }
+
+    /**
+     * Sums every weight matrix of the model (embedding/classifier, projections): the same bytes a decode step
+     * reads, in the same arrays, at the rate a plain vector loop streams them. The closest ceiling for decoding.
+     */
+    @Benchmark
+    public float readWeights() {
+        float[] partial = new float[weightArrays.length];
+        dev.jgrad.core.parallel.Parallel.forRange(weightArrays.length, 1, (from, to) -> {
+            for (int w = from; w < to; w++) partial[w] = sum(weightArrays[w], 0, weightArrays[w].length);
+        });
+        float total = 0;
+        for (float p : partial) total += p;
+        return total;
     }
 
     /** The same sum split over the pool's threads. */

@@ -85,6 +85,10 @@ public final class TransformerReport {
                     copyBytes / (m.get("copySingleThread") * 1e-3) / 1e9, copyBytes / (m.get("copyParallel") * 1e-3) / 1e9,
                     read / 1e9, readBytes / (m.get("readSingleThread") * 1e-3) / 1e9, readBytes / (m.get("readParallel") * 1e-3) / 1e9,
                     bytes * decodeTps / 1e9, 100 * bytes * decodeTps / read);
+            double weightBytes = 4.0 * TransformerBenchmark.matrixFloats(c);
+            System.out.printf(Locale.ROOT, "       summing the weight matrices: %.1f GB/s, %.2f ms; decode step / that sum = %.0f%%%n",
+                    weightBytes / (m.get("readWeights") * 1e-3) / 1e9, m.get("readWeights"),
+                    100 * m.get("readWeights") / m.get("decodeStep"));
         }
         if (trainMs != null)
             System.out.printf(Locale.ROOT, "GPT-2 small train step (B=%d, T=%d, fwd+bwd): %.0f ms, %.1f GFLOPS (6·N·tokens)%n",
