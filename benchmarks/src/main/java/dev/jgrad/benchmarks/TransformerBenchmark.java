@@ -51,6 +51,8 @@ public class TransformerBenchmark {
 
     /** Positions in the cache when a decode step runs. */
     public static final int CONTEXT = 64;
+    /** Positions in the cache for {@code decodeStepLongContext}. */
+    public static final int LONG_CONTEXT = 512;
     /** Prompt length of the prompt benchmark. */
     public static final int PROMPT = 128;
     /** Floats copied by the copy benchmarks. */
@@ -60,7 +62,7 @@ public class TransformerBenchmark {
     public String model;
 
     LlamaModel llama;
-    KvCache decodeCache, promptCache;
+    KvCache decodeCache, longCache, promptCache;
     Tensor oneToken, promptIds, gemmX, gemmWt, copySrc, copyDst;
     float[] srcArray, dstArray;
     float[][] weightArrays;
@@ -79,9 +81,14 @@ public class TransformerBenchmark {
      * V·D)}), the norm weights, one embedding row, and the cached keys and values ({@code 2·L·CONTEXT·kvD} floats).
      */
     public static long weightBytesPerToken(LlamaConfig c) {
+        return weightBytesPerToken(c, CONTEXT);
+    }
+
+    /** {@link #weightBytesPerToken(LlamaConfig)} with {@code context} cached positions. */
+    public static long weightBytesPerToken(LlamaConfig c, int context) {
         long d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), l = c.nLayers();
         long floats = l * (2 * d * d + 2 * d * kv + 3 * d * h) + (long) c.vocabSize() * d + (2 * l + 1) * d + d
-                + 2 * l * (CONTEXT + 1) * kv;
+                + 2 * l * (context + 1L) * kv;
         return 4 * floats;
     }
 
@@ -118,6 +125,10 @@ public class TransformerBenchmark {
         decodeCache = llama.newCache(1, CONTEXT + 1);
         llama.forward(CausalLM.ids(java.util.Arrays.copyOf(prompt, CONTEXT)), decodeCache);
         oneToken = CausalLM.ids(new int[] {prompt[CONTEXT]});
+        int[] longPrompt = new int[LONG_CONTEXT];
+        for (int i = 0; i < LONG_CONTEXT; i++) longPrompt[i] = prompt[i % PROMPT];
+        longCache = llama.newCache(1, LONG_CONTEXT + 1);
+        llama.forward(CausalLM.ids(longPrompt), longCache);
         promptCache = llama.newCache(1, PROMPT);
         gemmX = Tensor.randn(gen, PROMPT, c.dim());
         gemmWt = Tensor.randn(gen, c.hiddenDim(), c.dim()).t();   // (D, hidden), a transposed weight as in Linear
@@ -136,6 +147,13 @@ public class TransformerBenchmark {
     public Tensor decodeStep() {
         decodeCache.truncate(CONTEXT);
         return llama.decodeLast(oneToken, decodeCache);
+    }
+
+    /** A decode step after {@link #LONG_CONTEXT} cached positions: attention reads 8× more keys and values. */
+    @Benchmark
+    public Tensor decodeStepLongContext() {
+        longCache.truncate(LONG_CONTEXT);
+        return llama.decodeLast(oneToken, longCache);
     }
 
     @Benchmark

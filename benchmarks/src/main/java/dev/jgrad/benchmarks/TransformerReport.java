@@ -85,6 +85,11 @@ public final class TransformerReport {
                     copyBytes / (m.get("copySingleThread") * 1e-3) / 1e9, copyBytes / (m.get("copyParallel") * 1e-3) / 1e9,
                     read / 1e9, readBytes / (m.get("readSingleThread") * 1e-3) / 1e9, readBytes / (m.get("readParallel") * 1e-3) / 1e9,
                     bytes * decodeTps / 1e9, 100 * bytes * decodeTps / read);
+            long longBytes = TransformerBenchmark.weightBytesPerToken(c, TransformerBenchmark.LONG_CONTEXT);
+            double longTps = 1e3 / m.get("decodeStepLongContext");
+            System.out.printf(Locale.ROOT, "       decode after %d positions: %.2f ms, %.1f tok/s, %.1f MB/token, %.0f%% of the copy bound%n",
+                    TransformerBenchmark.LONG_CONTEXT, m.get("decodeStepLongContext"), longTps, longBytes / 1e6,
+                    100 * longTps / (copy / longBytes));
             double weightBytes = 4.0 * TransformerBenchmark.matrixFloats(c);
             System.out.printf(Locale.ROOT, "       summing the weight matrices: %.1f GB/s, %.2f ms; decode step / that sum = %.0f%%%n",
                     weightBytes / (m.get("readWeights") * 1e-3) / 1e9, m.get("readWeights"),
