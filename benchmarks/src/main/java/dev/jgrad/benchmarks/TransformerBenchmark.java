@@ -51,8 +51,13 @@ public class TransformerBenchmark {
 
     /** Positions in the cache when a decode step runs. */
     public static final int CONTEXT = 64;
-    /** Positions in the cache for {@code decodeStepLongContext}. */
+    /** Positions in the cache for {@code decodeStepLongContext} (fewer if the model's context is shorter). */
     public static final int LONG_CONTEXT = 512;
+
+    /** The long context used for {@code c}: {@link #LONG_CONTEXT}, or the model's maximum minus one. */
+    public static int longContext(LlamaConfig c) {
+        return Math.min(LONG_CONTEXT, c.maxSeqLen() - 1);
+    }
     /** Prompt length of the prompt benchmark. */
     public static final int PROMPT = 128;
     /** Floats copied by the copy benchmarks. */
@@ -63,6 +68,7 @@ public class TransformerBenchmark {
 
     LlamaModel llama;
     KvCache decodeCache, longCache, promptCache;
+    int longContext;
     Tensor oneToken, promptIds, gemmX, gemmWt, copySrc, copyDst;
     float[] srcArray, dstArray;
     float[][] weightArrays;
@@ -125,9 +131,10 @@ public class TransformerBenchmark {
         decodeCache = llama.newCache(1, CONTEXT + 1);
         llama.forward(CausalLM.ids(java.util.Arrays.copyOf(prompt, CONTEXT)), decodeCache);
         oneToken = CausalLM.ids(new int[] {prompt[CONTEXT]});
-        int[] longPrompt = new int[LONG_CONTEXT];
-        for (int i = 0; i < LONG_CONTEXT; i++) longPrompt[i] = prompt[i % PROMPT];
-        longCache = llama.newCache(1, LONG_CONTEXT + 1);
+        longContext = longContext(c);
+        int[] longPrompt = new int[longContext];
+        for (int i = 0; i < longContext; i++) longPrompt[i] = prompt[i % PROMPT];
+        longCache = llama.newCache(1, longContext + 1);
         llama.forward(CausalLM.ids(longPrompt), longCache);
         promptCache = llama.newCache(1, PROMPT);
         gemmX = Tensor.randn(gen, PROMPT, c.dim());
@@ -149,10 +156,10 @@ public class TransformerBenchmark {
         return llama.decodeLast(oneToken, decodeCache);
     }
 
-    /** A decode step after {@link #LONG_CONTEXT} cached positions: attention reads 8× more keys and values. */
+    /** A decode step after {@link #longContext} cached positions (512; 255 for the 15M model's 256). */
     @Benchmark
     public Tensor decodeStepLongContext() {
-        longCache.truncate(LONG_CONTEXT);
+        longCache.truncate(longContext);
         return llama.decodeLast(oneToken, longCache);
     }
 
