@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sgemm}: the product {@code (PROMPT, D) · (D, hidden)} through the same matmul path, the yardstick for
  *       the prompt's GFLOPS.</li>
  *   <li>{@code copySingleThread}, {@code copyParallel}: 64M floats (512 MB read + written);
- *       {@code readSingleThread}, {@code readParallel}: a vector sum of the same 256 MB (read only, as decoding).</li>
+ *       {@code readSingleThread}, {@code readParallel}: a vector sum of the same 256 MB (read only, as decoding);
+ *       {@code readWeights}: a vector sum over the model's weight matrices, the bytes a decode step reads.</li>
  * </ul>
  * Run with {@link TransformerReport} (threads per fork, medians, bounds), or plain JMH:
  * {@code ./jgrad bench TransformerBenchmark -jvmArgsAppend -Djgrad.threads=2}.
@@ -50,6 +51,13 @@ public class TransformerBenchmark {
 
     /** Positions in the cache when a decode step runs. */
     public static final int CONTEXT = 64;
+    /** Positions in the cache for {@code decodeStepLongContext} (fewer if the model's context is shorter). */
+    public static final int LONG_CONTEXT = 512;
+
+    /** The long context used for {@code c}: {@link #LONG_CONTEXT}, or the model's maximum minus one. */
+    public static int longContext(LlamaConfig c) {
+        return Math.min(LONG_CONTEXT, c.maxSeqLen() - 1);
+    }
     /** Prompt length of the prompt benchmark. */
     public static final int PROMPT = 128;
     /** Floats copied by the copy benchmarks. */
@@ -59,9 +67,11 @@ public class TransformerBenchmark {
     public String model;
 
     LlamaModel llama;
-    KvCache decodeCache, promptCache;
+    KvCache decodeCache, longCache, promptCache;
+    int longContext;
     Tensor oneToken, promptIds, gemmX, gemmWt, copySrc, copyDst;
     float[] srcArray, dstArray;
+    float[][] weightArrays;
 
     public static LlamaConfig config(String name) {
         return switch (name) {
@@ -77,10 +87,21 @@ public class TransformerBenchmark {
      * V·D)}), the norm weights, one embedding row, and the cached keys and values ({@code 2·L·CONTEXT·kvD} floats).
      */
     public static long weightBytesPerToken(LlamaConfig c) {
+        return weightBytesPerToken(c, CONTEXT);
+    }
+
+    /** {@link #weightBytesPerToken(LlamaConfig)} with {@code context} cached positions. */
+    public static long weightBytesPerToken(LlamaConfig c, int context) {
         long d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), l = c.nLayers();
         long floats = l * (2 * d * d + 2 * d * kv + 3 * d * h) + (long) c.vocabSize() * d + (2 * l + 1) * d + d
-                + 2 * l * (CONTEXT + 1) * kv;
+                + 2 * l * (context + 1L) * kv;
         return 4 * floats;
+    }
+
+    /** Elements of the model's weight matrices (projections and the tied embedding/classifier). */
+    public static long matrixFloats(LlamaConfig c) {
+        long d = c.dim(), kv = c.kvDim(), h = c.hiddenDim(), l = c.nLayers();
+        return l * (2 * d * d + 2 * d * kv + 3 * d * h) + (long) c.vocabSize() * d * (c.tieEmbeddings() ? 1 : 2);
     }
 
     /**
@@ -110,11 +131,21 @@ public class TransformerBenchmark {
         decodeCache = llama.newCache(1, CONTEXT + 1);
         llama.forward(CausalLM.ids(java.util.Arrays.copyOf(prompt, CONTEXT)), decodeCache);
         oneToken = CausalLM.ids(new int[] {prompt[CONTEXT]});
+        longContext = longContext(c);
+        int[] longPrompt = new int[longContext];
+        for (int i = 0; i < longContext; i++) longPrompt[i] = prompt[i % PROMPT];
+        longCache = llama.newCache(1, longContext + 1);
+        llama.forward(CausalLM.ids(longPrompt), longCache);
         promptCache = llama.newCache(1, PROMPT);
         gemmX = Tensor.randn(gen, PROMPT, c.dim());
         gemmWt = Tensor.randn(gen, c.hiddenDim(), c.dim()).t();   // (D, hidden), a transposed weight as in Linear
         srcArray = new float[COPY_FLOATS];
+        for (int i = 0; i < COPY_FLOATS; i++) srcArray[i] = (i & 1023) * 1e-3f;   // real data, not untouched pages
         dstArray = new float[COPY_FLOATS];
+        java.util.List<float[]> matrices = new java.util.ArrayList<>();
+        for (Tensor p : llama.parameters())
+            if (p.rank() == 2) matrices.add(((dev.jgrad.core.Storage.FloatStorage) p.storage()).data);
+        weightArrays = matrices.toArray(new float[0][]);
         copySrc = Tensor.randn(gen, COPY_FLOATS);
         copyDst = Tensor.zeros(COPY_FLOATS);
     }
@@ -123,6 +154,13 @@ public class TransformerBenchmark {
     public Tensor decodeStep() {
         decodeCache.truncate(CONTEXT);
         return llama.decodeLast(oneToken, decodeCache);
+    }
+
+    /** A decode step after {@link #longContext} cached positions (512; 255 for the 15M model's 256). */
+    @Benchmark
+    public Tensor decodeStepLongContext() {
+        longCache.truncate(longContext);
+        return llama.decodeLast(oneToken, longCache);
     }
 
     @Benchmark
@@ -148,6 +186,21 @@ public class TransformerBenchmark {
     @Benchmark
     public float readSingleThread() {
         return sum(srcArray, 0, COPY_FLOATS);
+    }
+
+    /**
+     * Sums every weight matrix of the model (embedding/classifier, projections): the same bytes a decode step
+     * reads, in the same arrays, at the rate a plain vector loop streams them. The closest ceiling for decoding.
+     */
+    @Benchmark
+    public float readWeights() {
+        float[] partial = new float[weightArrays.length];
+        dev.jgrad.core.parallel.Parallel.forRange(weightArrays.length, 1, (from, to) -> {
+            for (int w = from; w < to; w++) partial[w] = sum(weightArrays[w], 0, weightArrays[w].length);
+        });
+        float total = 0;
+        for (float p : partial) total += p;
+        return total;
     }
 
     /** The same sum split over the pool's threads. */

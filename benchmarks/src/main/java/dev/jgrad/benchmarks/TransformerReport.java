@@ -47,7 +47,11 @@ public final class TransformerReport {
         builder.include(TransformerBenchmark.class.getSimpleName());
         if (train) builder.include(GptTrainStepBenchmark.class.getSimpleName());
         if (models != null) builder.param("model", models.split(","));
-        if (threads != null) builder.jvmArgsAppend("-Djgrad.threads=" + threads);
+        // Replaces the annotation's jvmArgsAppend, so repeat it.
+        List<String> jvm = new ArrayList<>(List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-Xmx8g", "-XX:+UseParallelGC"));
+        if (threads != null) jvm.add("-Djgrad.threads=" + threads);
+        builder.jvmArgsAppend(jvm.toArray(new String[0]));
         Collection<RunResult> results = new Runner(builder.build()).run();
 
         Map<String, Map<String, Double>> ms = new TreeMap<>();   // model → benchmark → median ms/op
@@ -85,6 +89,16 @@ public final class TransformerReport {
                     copyBytes / (m.get("copySingleThread") * 1e-3) / 1e9, copyBytes / (m.get("copyParallel") * 1e-3) / 1e9,
                     read / 1e9, readBytes / (m.get("readSingleThread") * 1e-3) / 1e9, readBytes / (m.get("readParallel") * 1e-3) / 1e9,
                     bytes * decodeTps / 1e9, 100 * bytes * decodeTps / read);
+            int longContext = TransformerBenchmark.longContext(c);
+            long longBytes = TransformerBenchmark.weightBytesPerToken(c, longContext);
+            double longTps = 1e3 / m.get("decodeStepLongContext");
+            System.out.printf(Locale.ROOT, "       decode after %d positions: %.2f ms, %.1f tok/s, %.1f MB/token, %.0f%% of the copy bound%n",
+                    longContext, m.get("decodeStepLongContext"), longTps, longBytes / 1e6,
+                    100 * longTps / (copy / longBytes));
+            double weightBytes = 4.0 * TransformerBenchmark.matrixFloats(c);
+            System.out.printf(Locale.ROOT, "       summing the weight matrices: %.1f GB/s, %.2f ms; decode step / that sum = %.0f%%%n",
+                    weightBytes / (m.get("readWeights") * 1e-3) / 1e9, m.get("readWeights"),
+                    100 * m.get("readWeights") / m.get("decodeStep"));
         }
         if (trainMs != null)
             System.out.printf(Locale.ROOT, "GPT-2 small train step (B=%d, T=%d, fwd+bwd): %.0f ms, %.1f GFLOPS (6·N·tokens)%n",

@@ -40,7 +40,26 @@ public final class Heads {
             Tensor[] kv = cache.update(layer, k, v);             // (B, Hkv, length + T, hd) each
             k = kv[0];
             v = kv[1];
+            if (q.size(2) == 1) return singleQueryAttention(q, k, v);
         }
         return Attention.scaledDotProductAttention(q, k, v, options);   // (B, H, T, hd)
+    }
+
+    /**
+     * Attention of one new query per head over the whole cache (a decode step), as two matrix-vector products per
+     * head that read the cached keys and values in place:
+     * <pre>
+     *   p = softmax(K·q / √hd)      K (Tk, hd): the cached keys, one row each; no mask (the query is the last position)
+     *   out = Vᵀ·p                  V (Tk, hd)
+     * </pre>
+     * The query heads of a GQA group share their kv head, so they form the rows of one product. The fused kernel
+     * would first copy K into a transposed layout, {@code Tk·hd} floats per head and step; here the step allocates
+     * only the {@code H·Tk} scores.
+     */
+    static Tensor singleQueryAttention(Tensor q, Tensor k, Tensor v) {
+        int b = q.size(0), h = q.size(1), d = q.size(3), kvHeads = k.size(1), group = h / kvHeads;
+        Tensor queries = q.reshape(b, kvHeads, group, d);                                 // (B, Hkv, G, hd)
+        Tensor scores = queries.matmul(k.transpose(2, 3)).mul(1 / Math.sqrt(d));           // (B, Hkv, G, Tk)
+        return scores.softmax(-1).matmul(v).reshape(b, h, 1, d);                          // (B, H, 1, hd)
     }
 }

@@ -1,6 +1,8 @@
 package dev.jgrad.transformer;
 
+import dev.jgrad.core.DType;
 import dev.jgrad.core.Shape;
+import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.autograd.NoGrad;
 
@@ -101,11 +103,31 @@ public final class KvCache {
                     + kvHeads + ", T, " + headDim + "), got " + Shape.str(newKeys.shape()) + " and "
                     + Shape.str(newValues.shape()));
         checkRoom(newKeys.size(0), t);
-        try (NoGrad ignored = NoGrad.enter()) {
-            keys[layer].narrow(2, length, t).copyFrom(newKeys);
-            values[layer].narrow(2, length, t).copyFrom(newValues);
-        }
+        write(keys[layer], newKeys);
+        write(values[layer], newValues);
         return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+    }
+
+    /**
+     * Copies {@code src (B, Hkv, T, hd)} into positions {@code [length, length + T)} of {@code buffer}: one
+     * {@code hd}-float row at a time when the source rows are dense float32 (the usual case: RoPE output, or a view of
+     * the fused qkv projection), otherwise through the generic strided copy.
+     */
+    private void write(Tensor buffer, Tensor src) {
+        int t = src.size(2);
+        if (src.dtype() != DType.F32 || buffer.dtype() != DType.F32 || src.stride(3) != 1) {
+            try (NoGrad ignored = NoGrad.enter()) {
+                buffer.narrow(2, length, t).copyFrom(src);
+            }
+            return;
+        }
+        float[] from = ((Storage.FloatStorage) src.storage()).data, to = ((Storage.FloatStorage) buffer.storage()).data;
+        buffer.storage().bumpVersion();   // an in-place write, as copyFrom would record
+        for (int b = 0; b < batch; b++)
+            for (int h = 0; h < kvHeads; h++)
+                for (int i = 0; i < t; i++)
+                    System.arraycopy(from, src.offset() + b * src.stride(0) + h * src.stride(1) + i * src.stride(2), to,
+                            ((b * kvHeads + h) * capacity + length + i) * headDim, headDim);
     }
 
     /** Moves the length past the {@code t} tokens every layer has just written. */

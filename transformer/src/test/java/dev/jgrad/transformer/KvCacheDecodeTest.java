@@ -86,6 +86,23 @@ class KvCacheDecodeTest {
     }
 
     @Test
+    void updateWritesDenseAndStridedSourcesAtTheCurrentPosition() {
+        KvCache cache = new KvCache(1, 2, 2, 4, 3);                     // (B 2, Hkv 2, capacity 4, hd 3)
+        Tensor k1 = Tensor.arange(0, 24, 1).reshape(2, 2, 2, 3);           // dense rows: the array-copy path
+        Tensor v1 = Tensor.arange(100, 124, 1).reshape(2, 2, 2, 3);
+        Tensor[] kv = cache.update(0, k1, v1);
+        assertEquals(java.util.List.of(2, 2, 2, 3), java.util.Arrays.stream(kv[0].shape()).boxed().toList());
+        cache.advance(2);
+        Tensor k2 = Tensor.arange(200, 212, 1).reshape(2, 2, 3, 1).transpose(2, 3);   // (2, 2, 1, 3), dense rows
+        Tensor k3 = Tensor.arange(300, 312, 1).reshape(2, 3, 2, 1).permute(0, 2, 3, 1); // hd has stride 2: generic path
+        Tensor[] kv2 = cache.update(0, k3, k2);
+        float[] expectedKeys = Tensor.cat(java.util.List.of(k1, k3), 2).contiguous().toFloatArray();
+        float[] expectedValues = Tensor.cat(java.util.List.of(v1, k2), 2).contiguous().toFloatArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expectedKeys, kv2[0].contiguous().toFloatArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expectedValues, kv2[1].contiguous().toFloatArray());
+    }
+
+    @Test
     void decodingBuildsNoGraph() throws Exception {
         CausalLM m = model("gpt");
         KvCache cache = m.newCache(1, 4);

@@ -129,6 +129,7 @@ public final class HfCheckpoint {
     /** Every tensor name → its file: from the index's weight map, or every tensor of the single file. */
     private static Map<String, Path> weightFiles(Path dir) throws IOException {
         Map<String, Path> out = new LinkedHashMap<>();
+        Path base = dir.toAbsolutePath().normalize();
         Path index = dir.resolve(INDEX);
         if (Files.isRegularFile(index)) {
             JsonNode json;
@@ -143,8 +144,8 @@ public final class HfCheckpoint {
             for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String file = e.getValue().asText("");
-                Path shard = dir.resolve(file).normalize();
-                if (!e.getValue().isTextual() || file.isEmpty() || !shard.getParent().equals(dir.normalize()))
+                Path shard = base.resolve(file).normalize();
+                if (!e.getValue().isTextual() || file.isEmpty() || !base.equals(shard.getParent()))
                     throw new CheckpointFormatException(index, "tensor " + e.getKey() + " maps to \"" + e.getValue()
                             + "\", not a file name in the checkpoint directory");
                 if (!Files.isRegularFile(shard))

@@ -20,7 +20,8 @@ import java.util.Locale;
  * <ul>
  *   <li>{@link Format#HF}: a directory with {@code config.json} and safetensors weights ({@link HfCheckpoint}); the
  *       tokenizer is the directory's {@code tokenizer.json}, {@code tokenizer.model} or GPT-2 pair; stop tokens are
- *       {@code eos_token_id}; LLaMA prompts start with {@code bos_token_id}.</li>
+ *       {@code eos_token_id}; LLaMA prompts start with {@code bos_token_id} (both taken from the tokenizer when
+ *       config.json has none).</li>
  *   <li>{@link Format#LLAMA2C}: a llama2.c {@code .bin} file ({@link Llama2cCheckpoint}); the tokenizer is
  *       {@code tokenizer.bin} beside it; prompts start with BOS (id 1) and, as in run.c, generation stops when BOS
  *       comes up again.</li>
@@ -87,8 +88,11 @@ public final class ModelLoader {
                 CausalLM model = HfCheckpoint.load(checkpoint, linears);
                 JsonNode json = HfCheckpoint.readConfigJson(checkpoint);
                 Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
-                int bos = json.path("bos_token_id").asInt(-1);
+                // Token ids from config.json; where it has none (a jgrad export), from the tokenizer.
+                JsonNode bosNode = json.get("bos_token_id");
+                int bos = bosNode != null && bosNode.isIntegralNumber() ? bosNode.intValue() : tok == null ? -1 : tok.bosId();
                 int[] stops = ids(json.get("eos_token_id"));
+                if (stops.length == 0 && tok != null && tok.eosId() != Tokenizer.NO_ID) stops = new int[] {tok.eosId()};
                 boolean gpt = model.config() instanceof GptConfig;
                 int start = bos >= 0 ? bos : stops.length > 0 ? stops[0] : 0;
                 yield new Loaded(model, tok, f, !gpt && bos >= 0, bos, start, stops);

@@ -76,7 +76,9 @@ public final class TextGenerator {
         Sampler sampler = new Sampler(config);
         Tokenizer.StreamDecoder decoder = tokenizer == null ? null : tokenizer.streamDecoder();
         StringBuilder text = new StringBuilder();
-        int[] sequence = Arrays.copyOf(prompt, prompt.length + config.maxNewTokens());
+        // At most one token more than the context holds is generated (its logits are never needed).
+        int room = (int) Math.min(config.maxNewTokens(), (long) model.maxSequenceLength() - prompt.length + 1);
+        int[] sequence = Arrays.copyOf(prompt, prompt.length + room);
         int length = prompt.length, generated = 0;
 
         long t0 = System.nanoTime();

@@ -119,6 +119,17 @@ class HostileCheckpointTest {
     }
 
     @Test
+    void aWeightMapPointingOutsideTheDirectoryIsRefused(@TempDir Path tmp) throws Exception {
+        Path dir = copy("hf-llama-sharded", tmp);
+        Path index = dir.resolve("model.safetensors.index.json");
+        ObjectNode json = (ObjectNode) ModelConfigs.JSON.readTree(index.toFile());
+        ((ObjectNode) json.get("weight_map")).put("model.norm.weight", "../model-00002-of-00002.safetensors");
+        ModelConfigs.JSON.writeValue(index.toFile(), json);
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> HfCheckpoint.load(dir)),
+                "model.norm.weight", "not a file name in the checkpoint directory");
+    }
+
+    @Test
     void aMissingShardIsNamed(@TempDir Path tmp) throws Exception {
         Path dir = copy("hf-llama-sharded", tmp);
         Files.delete(dir.resolve("model-00002-of-00002.safetensors"));

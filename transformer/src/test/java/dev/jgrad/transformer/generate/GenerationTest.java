@@ -97,6 +97,8 @@ class GenerationTest {
         TextGenerator.Result r = TextGenerator.generate(m, prompt, GenerationConfig.greedy(10));
         assertEquals(TextGenerator.StopReason.CONTEXT_FULL, r.stopReason());
         assertEquals(3, r.tokens().length, "positions 30 and 31 are decoded, and their logits give 2 more tokens after the prompt's");
+        TextGenerator.Result unbounded = TextGenerator.generate(m, prompt, GenerationConfig.greedy(Integer.MAX_VALUE));
+        assertEquals(3, unbounded.tokens().length, "maxNewTokens is bounded by the context, not allocated");
         var empty = assertThrows(IllegalArgumentException.class, () -> TextGenerator.generate(m, new int[0], GenerationConfig.greedy(1)));
         assertTrue(empty.getMessage().contains("at least one token"));
         var range = assertThrows(IllegalArgumentException.class, () -> TextGenerator.generate(m, new int[] {1, 64}, GenerationConfig.greedy(1)));
