@@ -113,7 +113,7 @@ final class CachingAllocator {
         }
         if (p == 0) {
             long[] info = memory.info();
-            throw new CudaOutOfMemoryError(String.format(
+            throw new CudaOutOfMemoryError(String.format(java.util.Locale.ROOT,
                     "CUDA out of memory on %s: tried to allocate %s (size class %s) but only %s of %s are free;"
                             + " jgrad holds %s in live tensors. Release tensors early (CudaMemory.scope(),"
                             + " CudaStorage.close()) or use smaller batches.",
@@ -137,9 +137,9 @@ final class CachingAllocator {
 
     static String bytes(long b) {
         if (b < 1024) return b + " B";
-        if (b < 1L << 20) return String.format("%.1f KiB", b / 1024.0);
-        if (b < 1L << 30) return String.format("%.1f MiB", b / (double) (1L << 20));
-        return String.format("%.2f GiB", b / (double) (1L << 30));
+        if (b < 1L << 20) return String.format(java.util.Locale.ROOT, "%.1f KiB", b / 1024.0);
+        if (b < 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+        return String.format(java.util.Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
     }
 
     /** Bytes in blocks handed out and not yet released. */

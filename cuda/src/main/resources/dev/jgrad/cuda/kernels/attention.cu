@@ -52,9 +52,9 @@ __device__ __forceinline__ void load_tile(float* tile, const float* src, int row
 __device__ __forceinline__ int key_tiles_for(int q0, int Tq, int Tk, int causal) {
     int all = (Tk + BC - 1) / BC;
     if (!causal) return all;
-    int lastKey = min(q0 + BR - 1, Tq - 1) + (Tk - Tq);
+    int lastKey = jg_min(q0 + BR - 1, Tq - 1) + (Tk - Tq);
     if (lastKey < 0) return 0;
-    return min(all, lastKey / BC + 1);
+    return jg_min(all, lastKey / BC + 1);
 }
 
 // ---- forward --------------------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ __device__ void attention_backward_dkdv(float* dk, float* dv, const float* q, co
     #pragma unroll
     for (int j = 0; j < COLS; j++) dK[j] = dV[j] = 0.0f;
     // The first query tile that can see key k0: queries i ≥ k0 − (Tk − Tq) (causal), else 0.
-    int firstQuery = causal ? max(0, k0 - (Tk - Tq)) : 0;
+    int firstQuery = causal ? jg_max(0, k0 - (Tk - Tq)) : 0;
     int qTiles = (Tq + BR - 1) / BR;
     for (int g = 0; g < group; g++) {
         int h = hk * group + g;

@@ -156,6 +156,10 @@ __device__ __forceinline__ i64 jg_load_index(const void* p, int dt, i64 i) {
     return dt == DT_I32 ? (i64) ((const int*) p)[i] : ((const i64*) p)[i];
 }
 
+// ---- integer min / max (own, so nothing depends on which helpers a compiler predefines) -------------
+__device__ __forceinline__ int jg_min(int a, int b) { return a < b ? a : b; }
+__device__ __forceinline__ int jg_max(int a, int b) { return a > b ? a : b; }
+
 // ---- math overloads for float and double (NVRTC has no <cmath>) --------------------------------------
 __device__ __forceinline__ float jg_exp(float x) { return expf(x); }
 __device__ __forceinline__ double jg_exp(double x) { return exp(x); }

@@ -112,7 +112,7 @@ extern "C" __global__ void norm_backward_params_partial_f32(float* partialDw, fl
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     int k = blockIdx.y;
     if (c >= cols) return;
-    int from = k * rowsPerChunk, to = min(rows, from + rowsPerChunk);
+    int from = k * rowsPerChunk, to = jg_min(rows, from + rowsPerChunk);
     float dw = 0.0f, db = 0.0f;
     for (int r = from; r < to; r++) {
         float g = dy[(i64) r * cols + c];
