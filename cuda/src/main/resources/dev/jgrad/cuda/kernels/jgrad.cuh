@@ -66,9 +66,14 @@ __device__ __forceinline__ void jg_offsets(const Strided& L, int linear, i64* ou
     }
 }
 
-// Grid-stride loop over [0, n): every thread visits i = global id, id + total threads, ...
+// Grid-stride loop over [0, n): every thread visits i = global id, id + total threads, ... The step is taken in
+// 64 bits, so n close to 2^31 cannot overflow the index.
+__device__ __forceinline__ int jg_grid_next(int i, int n) {
+    i64 j = (i64) i + (i64) blockDim.x * gridDim.x;
+    return j < n ? (int) j : n;
+}
 #define JG_GRID_LOOP(i, n) \
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i = jg_grid_next(i, (n)))
 
 // ---- 16-bit float conversions (no cuda_fp16.h under NVRTC without include paths) ----------------------
 __device__ __forceinline__ float jg_bf16_to_float(u16 b) { return __uint_as_float(((u32) b) << 16); }

@@ -32,7 +32,7 @@ extern "C" __global__ void dequantize_4bit_f32(float* out, const u8* packed, con
                                                int blocksize, Codebook cb) {
     __shared__ float code[16];
     load_codebook(code, cb);
-    JG_GRID_LOOP(j, (n + 1) / 2) {
+    JG_GRID_LOOP(j, (int) (((i64) n + 1) / 2)) {
         u8 byte = packed[j];
         i64 f = 2 * (i64) j;
         float scale = absmax[f / blocksize];
