@@ -5,9 +5,12 @@ import dev.jgrad.core.Device;
 import dev.jgrad.core.Shape;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
+import dev.jgrad.core.backend.AdamConfig;
+import dev.jgrad.core.backend.AttentionParams;
 import dev.jgrad.core.backend.Backend;
 import dev.jgrad.core.backend.BinaryOp;
 import dev.jgrad.core.backend.ReduceOp;
+import dev.jgrad.core.backend.SgdConfig;
 import dev.jgrad.core.backend.UnaryOp;
 
 import org.bytedeco.cuda.global.cudart;
@@ -21,7 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Element-wise ops, reductions, softmax, copies and indexing run jgrad's own kernels (CUDA C resources
  * compiled by NVRTC for the device at first use, see {@link Kernels}); matrix products run cuBLAS
- * ({@link CudaMatmul}). Every kernel is deterministic (no atomics; fixed reduction orders), takes arbitrary
+ * ({@link CudaMatmul}); the fused ops (norms, cross-entropy, optimizer updates: {@link CudaNormsAndLosses},
+ * {@link CudaOptimizers}; attention and RoPE: {@link CudaAttention}) run fused kernels. Nothing falls back to the
+ * host: every method computes on the device, and every tensor it is given must already live there. Every kernel is deterministic (no atomics; fixed reduction orders), takes arbitrary
  * strided views, and computes float32 in float, float64 in double, anything else through double, like the
  * reference backend. Work is queued asynchronously on the device's stream; {@link #toCpu} waits for it.
  *
@@ -35,10 +40,16 @@ public final class CudaBackend implements Backend {
 
     private final CudaContext ctx;
     private final CudaMatmul matmul;
+    private final CudaNormsAndLosses rowOps;
+    private final CudaOptimizers optimizers;
+    private final CudaAttention attention;
 
     private CudaBackend(CudaContext ctx) {
         this.ctx = ctx;
         this.matmul = new CudaMatmul(ctx, this);
+        this.rowOps = new CudaNormsAndLosses(this, ctx);
+        this.optimizers = new CudaOptimizers(this, ctx);
+        this.attention = new CudaAttention(this, ctx);
     }
 
     // ---- availability -----------------------------------------------------------------------------------
@@ -350,6 +361,71 @@ public final class CudaBackend implements Backend {
 
     private static boolean sameFloat(Tensor a, Tensor b) {
         return a.dtype() == b.dtype() && (a.dtype() == DType.F32 || a.dtype() == DType.F64);
+    }
+
+    // ---- fused normalisation, losses and optimizer updates -----------------------------------------------------
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor y, Tensor mean, Tensor rstd) {
+        rowOps.layerNorm(x, weight, bias, eps, y, mean, rstd);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dx,
+                                  Tensor dweight, Tensor dbias) {
+        rowOps.layerNormBackward(gy, x, weight, mean, rstd, dx, dweight, dbias);
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor weight, double eps, Tensor y, Tensor rstd) {
+        rowOps.rmsNorm(x, weight, eps, y, rstd);
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
+        rowOps.rmsNormBackward(gy, x, weight, rstd, dx, dweight);
+    }
+
+    @Override
+    public void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, double labelSmoothing, Tensor loss,
+                             Tensor lse) {
+        rowOps.crossEntropy(logits, targets, ignoreIndex, labelSmoothing, loss, lse);
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, Tensor rowGrad, int ignoreIndex,
+                                     double labelSmoothing, Tensor dlogits) {
+        rowOps.crossEntropyBackward(logits, targets, lse, rowGrad, ignoreIndex, labelSmoothing, dlogits);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuffer, SgdConfig config, boolean firstStep) {
+        optimizers.sgdUpdate(param, grad, momentumBuffer, config, firstStep);
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                           AdamConfig config, long step) {
+        optimizers.adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, config, step);
+    }
+
+    // ---- attention and rotary embeddings -----------------------------------------------------------------------
+
+    @Override
+    public void attentionForward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                 Tensor out, Tensor lse) {
+        attention.forward(q, k, v, keyPaddingMask, params, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyPaddingMask, AttentionParams params,
+                                  Tensor out, Tensor lse, Tensor gradOut, Tensor gradQ, Tensor gradK, Tensor gradV) {
+        attention.backward(q, k, v, keyPaddingMask, params, out, lse, gradOut, gradQ, gradK, gradV);
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor positions, double theta, boolean interleaved, boolean inverse, Tensor out) {
+        attention.rope(x, positions, theta, interleaved, inverse, out);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

@@ -49,6 +49,15 @@ public final class CudaMemory {
         if (s != null) s.storages.add(storage);
     }
 
+    /**
+     * Takes {@code t}'s storage out of every open scope of this thread, so that it lives as long as it is
+     * reachable (for buffers a backend caches across calls, which must survive the caller's scope).
+     */
+    static Tensor unscoped(Tensor t) {
+        if (t.storage() instanceof CudaStorage s) for (Scope sc : SCOPES.get()) sc.storages.remove(s);
+        return t;
+    }
+
     /** Releases the device memory of {@code t}'s storage now (every view of it becomes unusable). */
     public static void release(Tensor t) {
         if (t.storage() instanceof CudaStorage s) s.close();

@@ -16,7 +16,7 @@ final class KernelSources {
     static final String HEADER = "jgrad.cuh";
     /** Every kernel file, in no particular order. */
     static final List<String> FILES = List.of("elementwise.cu", "reduce.cu", "index.cu", "norm.cu", "loss.cu",
-            "optim.cu", "rope.cu", "attention.cu", "quant.cu");
+            "optim.cu", "rope.cu", "attention.cu", "attention_generic.cu", "quant.cu");
 
     private KernelSources() {}
 

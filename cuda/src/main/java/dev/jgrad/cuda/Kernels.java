@@ -8,6 +8,8 @@ import static dev.jgrad.cuda.KernelSpec.Param.I64;
 import static dev.jgrad.cuda.KernelSpec.Param.LAYOUT;
 import static dev.jgrad.cuda.KernelSpec.Param.PTR;
 
+import dev.jgrad.core.DType;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -80,53 +82,95 @@ final class Kernels {
         return KernelSpec.of("index.cu", name, LAYOUT, PTR, I32, PTR, I32, PTR, I32, I32, I32);
     }
 
-    // ---- norm.cu -----------------------------------------------------------------------------------------
-    static final KernelSpec LAYERNORM_FORWARD =
-            KernelSpec.of("norm.cu", "layernorm_forward_f32", PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, F32);
-    static final KernelSpec LAYERNORM_BACKWARD_DX =
-            KernelSpec.of("norm.cu", "layernorm_backward_dx_f32", PTR, PTR, PTR, PTR, PTR, PTR, I32, I32);
-    static final KernelSpec RMSNORM_FORWARD =
-            KernelSpec.of("norm.cu", "rmsnorm_forward_f32", PTR, PTR, PTR, PTR, I32, I32, F32);
-    static final KernelSpec RMSNORM_BACKWARD_DX =
-            KernelSpec.of("norm.cu", "rmsnorm_backward_dx_f32", PTR, PTR, PTR, PTR, PTR, I32, I32);
-    static final KernelSpec NORM_PARAMS_PARTIAL =
-            KernelSpec.of("norm.cu", "norm_backward_params_partial_f32", PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32);
-    static final KernelSpec COLUMN_SUM_CHUNKS =
-            KernelSpec.of("norm.cu", "column_sum_chunks_f32", PTR, PTR, I32, I32, I32);
+    // ---- norm.cu (index 0: float32, 1: float64; see typed) ------------------------------------------------
+    static final KernelSpec[] LAYER_NORM_FORWARD = typed("norm.cu", "layer_norm_forward",
+            PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, F64);
+    static final KernelSpec[] LAYER_NORM_BACKWARD_DX = typed("norm.cu", "layer_norm_backward_dx",
+            PTR, PTR, PTR, PTR, PTR, PTR, I32, I32);
+    static final KernelSpec[] RMS_NORM_FORWARD = typed("norm.cu", "rms_norm_forward", PTR, PTR, PTR, PTR, I32, I32, F64);
+    static final KernelSpec[] RMS_NORM_BACKWARD_DX = typed("norm.cu", "rms_norm_backward_dx",
+            PTR, PTR, PTR, PTR, PTR, I32, I32);
+    static final KernelSpec[] NORM_PARAMS_PARTIAL = typed("norm.cu", "norm_params_partial",
+            PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32);
+    static final KernelSpec[] COLUMN_SUM_CHUNKS = typed("norm.cu", "column_sum_chunks", PTR, PTR, I32, I32);
 
     // ---- loss.cu -----------------------------------------------------------------------------------------
-    static final KernelSpec CROSS_ENTROPY_FORWARD =
-            KernelSpec.of("loss.cu", "cross_entropy_forward_f32", PTR, PTR, PTR, PTR, I32, I32, I32, I64, F32);
-    static final KernelSpec CROSS_ENTROPY_BACKWARD = KernelSpec.of("loss.cu", "cross_entropy_backward_f32",
-            PTR, PTR, PTR, PTR, I32, PTR, I32, I32, I32, I64, F32);
+    static final KernelSpec[] CROSS_ENTROPY_FORWARD = typed("loss.cu", "cross_entropy_forward",
+            PTR, PTR, PTR, PTR, I32, I32, I32, I64, F64);
+    static final KernelSpec[] CROSS_ENTROPY_BACKWARD = typed("loss.cu", "cross_entropy_backward",
+            PTR, PTR, PTR, PTR, I32, PTR, I32, I32, I32, I64, F64);
 
     // ---- optim.cu ----------------------------------------------------------------------------------------
-    static final KernelSpec ADAM_STEP = KernelSpec.of("optim.cu", "adam_step_f32",
-            PTR, PTR, PTR, PTR, I32, F32, F32, F32, F32, F32, F32, F32, I32, F32);
-    static final KernelSpec SGD_STEP = KernelSpec.of("optim.cu", "sgd_step_f32",
-            PTR, PTR, PTR, I32, F32, F32, F32, F32, I32, I32, F32);
+    static final KernelSpec[] SGD_UPDATE = typed("optim.cu", "sgd_update",
+            PTR, PTR, PTR, I32, F64, F64, F64, F64, I32, I32);
+    static final KernelSpec[] ADAM_UPDATE = typed("optim.cu", "adam_update",
+            PTR, PTR, PTR, PTR, PTR, I32, F64, F64, F64, F64, F64, I32, F64, F64);
 
     // ---- rope.cu -----------------------------------------------------------------------------------------
-    static final KernelSpec ROPE =
-            KernelSpec.of("rope.cu", "rope_f32", PTR, PTR, PTR, PTR, I32, I32, I32, I32, I32, I32, I32);
+    static final KernelSpec[] ROPE = typed("rope.cu", "rope",
+            PTR, PTR, PTR, I32, I32, I32, PTR, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32);
 
-    // ---- attention.cu ------------------------------------------------------------------------------------
-    /** The head dims with an attention kernel instantiation. */
+    // ---- attention.cu (tiled, float32) ---------------------------------------------------------------------
+    /** The head dims with a tiled float32 attention kernel; others run the generic kernels. */
     static final int[] ATTENTION_HEAD_DIMS = {32, 64, 96, 128};
-    static final KernelSpec ATTENTION_DELTA =
-            KernelSpec.of("attention.cu", "attention_backward_delta_f32", PTR, PTR, PTR, I32, I32);
     static final KernelSpec[] ATTENTION_FORWARD = attention("attention_forward_d%d_f32",
-            PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32, F32, I32);
+            PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32, F32, I32, I64, I32, I32, F32);
     static final KernelSpec[] ATTENTION_BACKWARD_DKDV = attention("attention_backward_dkdv_d%d_f32",
-            PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32, F32, I32);
+            PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32, F32, I32, I64, I32, I32, F32);
     static final KernelSpec[] ATTENTION_BACKWARD_DQ = attention("attention_backward_dq_d%d_f32",
-            PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32, F32, I32);
+            PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32, F32, I32, I64, I32, I32, F32);
 
     private static KernelSpec[] attention(String pattern, KernelSpec.Param... params) {
         KernelSpec[] specs = new KernelSpec[ATTENTION_HEAD_DIMS.length];
         for (int i = 0; i < specs.length; i++)
             specs[i] = KernelSpec.of("attention.cu", String.format(pattern, ATTENTION_HEAD_DIMS[i]), params);
         return specs;
+    }
+
+    // ---- attention_generic.cu (any head dim; float32 and float64; scale and keepScale have the dtype) ------------
+    static final KernelSpec[] ATTENTION_FORWARD_GENERIC = typedScalars("attention_generic.cu",
+            "attention_forward_generic", "PPPPPP IIIII T I L I I T");
+    static final KernelSpec[] ATTENTION_DELTA = typed("attention_generic.cu", "attention_backward_delta",
+            PTR, PTR, PTR, I32, I32);
+    static final KernelSpec[] ATTENTION_BACKWARD_DQ_GENERIC = typedScalars("attention_generic.cu",
+            "attention_backward_dq_generic", "PPPPPPPP IIIII T I L I I T");
+    static final KernelSpec[] ATTENTION_BACKWARD_DKDV_GENERIC = typedScalars("attention_generic.cu",
+            "attention_backward_dkdv_generic", "PPPPPPPPP IIIII T I L I I T");
+
+    /** The float32 ({@code name_f32}, index 0) and float64 ({@code name_f64}, index 1) instantiations of a kernel. */
+    private static KernelSpec[] typed(String file, String name, KernelSpec.Param... params) {
+        return new KernelSpec[] {KernelSpec.of(file, name + "_f32", params), KernelSpec.of(file, name + "_f64", params)};
+    }
+
+    /**
+     * Like {@link #typed} for kernels with scalars of the tensor dtype. {@code code}: P pointer, I int, L long long,
+     * T a scalar of the dtype (F32 in the float32 instantiation, F64 in the float64 one); spaces are ignored.
+     */
+    private static KernelSpec[] typedScalars(String file, String name, String code) {
+        KernelSpec[] out = new KernelSpec[2];
+        for (int t = 0; t < 2; t++) {
+            List<KernelSpec.Param> params = new ArrayList<>();
+            for (char c : code.replace(" ", "").toCharArray()) {
+                params.add(switch (c) {
+                    case 'P' -> PTR;
+                    case 'I' -> I32;
+                    case 'L' -> I64;
+                    case 'T' -> t == 0 ? F32 : F64;
+                    default -> throw new IllegalArgumentException("parameter code " + c);
+                });
+            }
+            out[t] = KernelSpec.of(file, name + (t == 0 ? "_f32" : "_f64"), params.toArray(new KernelSpec.Param[0]));
+        }
+        return out;
+    }
+
+    /** The index of a compute dtype in a {@link #typed} pair: 0 for F32, 1 for F64. */
+    static int typeIndex(DType computeType) {
+        return switch (computeType) {
+            case F32 -> 0;
+            case F64 -> 1;
+            default -> throw new IllegalArgumentException("fused kernels compute in F32 or F64, not " + computeType);
+        };
     }
 
     // ---- quant.cu ----------------------------------------------------------------------------------------

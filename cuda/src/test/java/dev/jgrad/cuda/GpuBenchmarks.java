@@ -5,6 +5,7 @@ import dev.jgrad.core.Device;
 import dev.jgrad.core.Generator;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
+import dev.jgrad.core.backend.AttentionParams;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -96,11 +97,10 @@ public final class GpuBenchmarks {
         Tensor out = Tensor.empty(DType.F32, GPU, batch, heads, t, d), lse = Tensor.empty(DType.F32, GPU, batch, heads, t);
         Tensor dq = Tensor.empty(DType.F32, GPU, q.shape()), dk = Tensor.empty(DType.F32, GPU, q.shape());
         Tensor dv = Tensor.empty(DType.F32, GPU, q.shape());
-        CudaKernels kern = CudaKernels.on(GPU);
-        float scale = (float) (1 / Math.sqrt(d));
+        AttentionParams p = new AttentionParams(1 / Math.sqrt(d), true, 0, 0);
         CudaBackend b = CudaBackend.forDevice(GPU);
-        double fwd = time(b, 3, () -> kern.attentionForward(q, k, v, scale, true, out, lse));
-        double bwd = time(b, 3, () -> kern.attentionBackward(q, k, v, out, dOut, lse, scale, true, dq, dk, dv));
+        double fwd = time(b, 3, () -> b.attentionForward(q, k, v, null, p, out, lse));
+        double bwd = time(b, 3, () -> b.attentionBackward(q, k, v, null, p, out, lse, dOut, dq, dk, dv));
         double f = AttentionShape.of(q, k, v).forwardFlops(true);
         row("attention fwd+bwd B4 H16 T2048 D" + d + " causal", tflops(3.5 * f / (fwd + bwd)) + " TFLOP/s",
                 "forward " + tflops(f / fwd) + ", backward " + tflops(2.5 * f / bwd) + " TFLOP/s");

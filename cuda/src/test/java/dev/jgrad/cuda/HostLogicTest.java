@@ -3,11 +3,14 @@ package dev.jgrad.cuda;
 import dev.jgrad.core.DType;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
+import dev.jgrad.core.backend.AdamConfig;
+import dev.jgrad.core.backend.AttentionParams;
 
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,15 +65,13 @@ class HostLogicTest {
     }
 
     @Test
-    void ropeTablesHoldTheAnglesOfEachPosition() {
-        Tensor[] t = RopeTables.build(3, 4, 10000.0);
-        assertArrayEquals(new int[] {3, 2}, t[0].shape());
-        // θ_0 = 1, θ_1 = 10000^(-1/2) = 0.01
-        float[] cos = t[0].toFloatArray(), sin = t[1].toFloatArray();
-        assertArrayEquals(new float[] {1, 1, (float) Math.cos(1), (float) Math.cos(0.01), (float) Math.cos(2),
-                (float) Math.cos(0.02)}, cos);
-        assertEquals((float) Math.sin(0.02), sin[5]);
-        assertThrows(IllegalArgumentException.class, () -> RopeTables.build(3, 5, 10000.0));
+    void ropeInverseFrequenciesAreTheReferenceBackendsOnes() {
+        // 1/θ^(2i/D): θ^0 = 1, θ^(2/4) = 100 for θ = 10000, D = 4
+        assertArrayEquals(new double[] {1, 0.01}, CudaAttention.inverseFrequencyTable(10000, 4), 1e-18);
+        double[] inv = CudaAttention.inverseFrequencyTable(500000, 128);
+        assertEquals(64, inv.length);
+        assertEquals(Math.pow(500000, -126.0 / 128), inv[63], 1e-18);
+        for (int i = 1; i < inv.length; i++) assertTrue(inv[i] < inv[i - 1], "decreasing at " + i);
     }
 
     @Test
@@ -78,11 +79,13 @@ class HostLogicTest {
         Tensor q = Tensor.zeros(2, 8, 10, 64), kv = Tensor.zeros(2, 2, 12, 64);
         AttentionShape s = AttentionShape.of(q, kv, kv);
         assertEquals(new AttentionShape(2, 8, 2, 10, 12, 64), s);
-        // (3·32·65 + 32·33)·4 bytes, and the backward kernels' layouts
-        assertEquals((3 * 32 * 65 + 32 * 33) * 4, s.forwardSharedBytes());
-        assertEquals(29184, s.forwardSharedBytes());
-        assertEquals((4 * 32 * 65 + 2 * 32 * 33 + 64) * 4, s.dkdvSharedBytes());
-        assertEquals((4 * 32 * 65 + 32 * 33 + 64) * 4, s.dqSharedBytes());
+        assertTrue(s.tiled(DType.F32));
+        assertFalse(s.tiled(DType.F64), "float64 runs the generic kernels");
+        // (3·32·65 + 32·33 + 32)·4 bytes: Q, K, V tiles, the score tile, the key flags
+        assertEquals((3 * 32 * 65 + 32 * 33 + 32) * 4, s.forwardSharedBytes());
+        assertEquals(29312, s.forwardSharedBytes());
+        assertEquals((4 * 32 * 65 + 2 * 32 * 33 + 3 * 32 + 32) * 4, s.dkdvSharedBytes());
+        assertEquals((4 * 32 * 65 + 32 * 33 + 2 * 32 + 32) * 4, s.dqSharedBytes());
         LaunchConfig g = s.queryGrid(0);
         assertEquals(1, g.gridX());
         assertEquals(8, g.gridY());
@@ -92,20 +95,65 @@ class HostLogicTest {
         var heads = assertThrows(IllegalArgumentException.class,
                 () -> AttentionShape.of(Tensor.zeros(1, 6, 4, 64), Tensor.zeros(1, 4, 4, 64), Tensor.zeros(1, 4, 4, 64)));
         assertTrue(heads.getMessage().contains("6 query heads"), heads.getMessage());
-        var dim = assertThrows(IllegalArgumentException.class,
-                () -> AttentionShape.of(Tensor.zeros(1, 1, 4, 48), Tensor.zeros(1, 1, 4, 48), Tensor.zeros(1, 1, 4, 48)));
-        assertTrue(dim.getMessage().contains("head dim 48"), dim.getMessage());
         // 128-dim backward tiles need more than the default 48 KiB: the launcher must opt in
         assertTrue(AttentionShape.of(Tensor.zeros(1, 1, 1, 128), Tensor.zeros(1, 1, 1, 128),
                 Tensor.zeros(1, 1, 1, 128)).dkdvSharedBytes() > 48 * 1024);
     }
 
     @Test
+    void headDimsWithoutATiledKernelRunTheGenericOnes() {
+        AttentionShape s = AttentionShape.of(Tensor.zeros(2, 6, 5, 48), Tensor.zeros(2, 3, 9, 48), Tensor.zeros(2, 3, 9, 48));
+        assertFalse(s.tiled(DType.F32));
+        assertThrows(IllegalStateException.class, s::variant);
+        // one block of 128 threads per query row (forward, dQ) or per key row (dK/dV)
+        LaunchConfig rows = s.genericGrid(false, 0), keys = s.genericGrid(true, 0);
+        assertEquals(List.of(5, 6, 2, 128), List.of(rows.gridX(), rows.gridY(), rows.gridZ(), rows.blockX()));
+        assertEquals(List.of(9, 3, 2, 128), List.of(keys.gridX(), keys.gridY(), keys.gridZ(), keys.blockX()));
+        // shared memory in elements of the dtype: 2D + 2·128, 3D + 128, 4D + 2·128
+        assertEquals((2 * 48 + 256) * 4, s.genericForwardSharedBytes(4));
+        assertEquals((3 * 48 + 128) * 8, s.genericDqSharedBytes(8));
+        assertEquals((4 * 48 + 256) * 8, s.genericDkdvSharedBytes(8));
+        // an empty key side still launches valid grids
+        AttentionShape empty = AttentionShape.of(Tensor.zeros(1, 1, 3, 8), Tensor.zeros(1, 1, 0, 8), Tensor.zeros(1, 1, 0, 8));
+        assertEquals(1, empty.genericGrid(true, 0).gridX());
+    }
+
+    @Test
+    void attentionDropoutArgumentsFollowTheCpuMask() {
+        CudaAttention.Dropout none = CudaAttention.Dropout.of(new AttentionParams(0.125, true, 0, 99));
+        assertEquals(new CudaAttention.Dropout(0, 0, 0, 1.0), none);
+        CudaAttention.Dropout d = CudaAttention.Dropout.of(new AttentionParams(0.125, false, 0.25, -7));
+        assertEquals(-7L, d.seed());
+        assertEquals(1, d.enabled());
+        assertEquals(1 << 22, d.threshold());         // round(0.25 · 2^24)
+        assertEquals(4.0 / 3.0, d.keepScale(), 0);   // 1/(1 − p)
+        // a tiny p drops (almost) nothing yet still scales the survivors, as the reference does
+        CudaAttention.Dropout tiny = CudaAttention.Dropout.of(new AttentionParams(1, false, 1e-9, 1));
+        assertEquals(0, tiny.threshold());
+        assertEquals(1, tiny.enabled());
+        assertEquals(Float.class, CudaAttention.scalar(0, 0.5).getClass());
+        assertEquals(Double.class, CudaAttention.scalar(1, 0.5).getClass());
+    }
+
+    @Test
     void normParameterChunksStayWithinTheGrid() {
-        assertEquals(256, CudaKernels.rowsPerChunk(1));
-        assertEquals(256, CudaKernels.rowsPerChunk(8192));
+        assertEquals(256, CudaNormsAndLosses.rowsPerChunk(1));
+        assertEquals(256, CudaNormsAndLosses.rowsPerChunk(8192));
         int huge = 40_000_000;
-        int per = CudaKernels.rowsPerChunk(huge);
+        int per = CudaNormsAndLosses.rowsPerChunk(huge);
         assertTrue((huge + per - 1) / per <= 65535);
+        // pass 1: 256 columns per block in x, one chunk per block in y
+        LaunchConfig p = CudaNormsAndLosses.partialLaunch(769, 3);
+        assertEquals(List.of(4, 3, 256), List.of(p.gridX(), p.gridY(), p.blockX()));
+    }
+
+    @Test
+    void adamBiasCorrectionsAreFoldedAsPyTorchDoes() {
+        double[] first = CudaOptimizers.adamScalars(new AdamConfig(1e-3, 0.9, 0.999, 1e-8, 0, true, false), 1);
+        assertEquals(1e-3 / 0.1, first[0], 1e-15);          // γ/(1 − β₁¹)
+        assertEquals(Math.sqrt(1e-3), first[1], 1e-15);     // √(1 − β₂¹)
+        double[] second = CudaOptimizers.adamScalars(new AdamConfig(0.5, 0.5, 0.75, 0, 0, false, true), 2);
+        assertEquals(0.5 / 0.75, second[0], 1e-15);          // 1 − 0.5² = 0.75
+        assertEquals(Math.sqrt(1 - 0.5625), second[1], 1e-15);
     }
 }

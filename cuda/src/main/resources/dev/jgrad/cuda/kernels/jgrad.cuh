@@ -219,4 +219,41 @@ __device__ __forceinline__ T jg_block_max(T v, T* scratch) {
     return total;
 }
 
+// Java's Math.max / Math.min on doubles: NaN if either is NaN (fmax would return the other operand).
+__device__ __forceinline__ double jg_max_nan(double a, double b) { return (a != a || b != b) ? a + b : (a > b ? a : b); }
+
+// ---- the dropout mask of fused attention (Java: dev.jgrad.core.backend.AttentionDropout) ---------------
+// Keep/drop of weight (b, h, i, j) is a pure function of those coordinates and a 64-bit seed, so the backward
+// regenerates the forward's mask and the GPU draws exactly the CPU's mask. __host__ too: a host-compiled test
+// checks these bits against the Java implementation.
+__host__ __device__ __forceinline__ u64 jg_mix64(u64 z) {        // SplitMix64's finaliser
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// The 32-bit key of query row (batch, head, i): Java's rowKey, with its int-to-long sign extensions.
+__host__ __device__ __forceinline__ u32 jg_dropout_row_key(u64 seed, int batch, int head, int i) {
+    u64 z = jg_mix64(seed + 0x9E3779B97F4A7C15ull);
+    z = jg_mix64(z ^ (u64) (i64) batch);
+    z = jg_mix64(z ^ (((u64) (i64) head << 32) | (u64) (u32) i));
+    return (u32) (z ^ (z >> 32));
+}
+
+// 32 mixed bits for key j of a row: x = rowKey + j·0x9E3779B9, then Wellons' lowbias32 (wrapping u32 maths).
+__host__ __device__ __forceinline__ u32 jg_dropout_bits(u32 rowKey, int j) {
+    u32 x = rowKey + (u32) j * 0x9E3779B9u;
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+
+// Kept when the top 24 bits, a uniform integer in [0, 2^24), reach threshold = round(p · 2^24).
+__host__ __device__ __forceinline__ bool jg_dropout_keep(u32 rowKey, int j, int threshold) {
+    return (int) (jg_dropout_bits(rowKey, j) >> 8) >= threshold;
+}
+
 #endif
