@@ -9,9 +9,10 @@ import java.util.Arrays;
 
 /**
  * The fused optimizer updates of {@link CudaBackend} (optim.cu): one pass over a parameter, its gradient and its
- * state buffers, in place, with the reference backend's (PyTorch's) algorithms. Buffers may be strided or of any
- * float dtype: {@link DenseOperands} hands the kernel contiguous float32 or float64 copies on the device and
- * writes them back.
+ * state buffers, in place, with the reference backend's (PyTorch's) algorithms. Buffers may be strided and of any
+ * float dtype (F32, F64, BF16, F16): the kernels load and store every dtype as the reference does, computing in
+ * double; a strided buffer is updated through a contiguous copy on the device ({@link DenseOperands}) that is
+ * written back.
  */
 final class CudaOptimizers {
 
@@ -32,10 +33,10 @@ final class CudaOptimizers {
             sameShape("sgdUpdate", param, momentumBuffer, "momentumBuffer");
         }
         int n = param.numel();
-        try (DenseOperands ops = new DenseOperands(backend, "sgdUpdate", param.dtype())) {
+        try (DenseOperands ops = DenseOperands.keepingDtype(backend, "sgdUpdate", param.dtype())) {
             Tensor p = ops.inOut(param), g = ops.in(grad), b = momentum ? ops.inOut(momentumBuffer) : null;
             if (n == 0) return;
-            ctx.launch(Kernels.SGD_UPDATE[Kernels.typeIndex(ops.dtype())], LaunchConfig.elementwise(n, ctx.multiprocessors),
+            ctx.launch(Kernels.SGD_UPDATE, LaunchConfig.elementwise(n, ctx.multiprocessors), CudaDTypes.code(ops.dtype()),
                     p, g, b, n, c.lr(), c.momentum(), c.dampening(), c.weightDecay(), c.nesterov() ? 1 : 0,
                     firstStep ? 1 : 0);
         }
@@ -53,11 +54,11 @@ final class CudaOptimizers {
         }
         int n = param.numel();
         double[] scalars = adamScalars(c, step);
-        try (DenseOperands ops = new DenseOperands(backend, "adamUpdate", param.dtype())) {
+        try (DenseOperands ops = DenseOperands.keepingDtype(backend, "adamUpdate", param.dtype())) {
             Tensor p = ops.inOut(param), g = ops.in(grad), m = ops.inOut(expAvg), v = ops.inOut(expAvgSq);
             Tensor vmax = c.amsgrad() ? ops.inOut(maxExpAvgSq) : null;
             if (n == 0) return;
-            ctx.launch(Kernels.ADAM_UPDATE[Kernels.typeIndex(ops.dtype())], LaunchConfig.elementwise(n, ctx.multiprocessors),
+            ctx.launch(Kernels.ADAM_UPDATE, LaunchConfig.elementwise(n, ctx.multiprocessors), CudaDTypes.code(ops.dtype()),
                     p, g, m, v, vmax, n, c.lr(), c.beta1(), c.beta2(), c.eps(), c.weightDecay(), c.decoupled() ? 1 : 0,
                     scalars[0], scalars[1]);
         }

@@ -34,20 +34,34 @@ final class DenseOperands implements AutoCloseable {
     private final List<Tensor> temporaries = new ArrayList<>();
     private final List<Tensor[]> writeBacks = new ArrayList<>(); // {temporary, target}
 
+    /** Operands computed in {@link #computeType}{@code (storageType)}. */
     DenseOperands(Backend backend, String op, DType storageType) {
-        this.backend = backend;
-        this.op = op;
-        this.dtype = computeType(storageType);
+        this(backend, op, storageType, false);
     }
 
-    /** The dtype kernels compute on for tensors stored as {@code storage}: F32 for F32, else F64. */
+    private DenseOperands(Backend backend, String op, DType storageType, boolean keepDtype) {
+        this.backend = backend;
+        this.op = op;
+        if (!storageType.isFloatingPoint())
+            throw new IllegalArgumentException(op + ": expected floating-point tensors, got " + storageType);
+        this.dtype = keepDtype ? storageType : computeType(storageType);
+    }
+
+    /**
+     * Operands kept in their floating dtype {@code storageType} (BF16 and F16 included), only made contiguous: for
+     * kernels that load and store any dtype themselves (the optimizer updates, which must re-read their moments
+     * exactly as stored).
+     */
+    static DenseOperands keepingDtype(Backend backend, String op, DType storageType) {
+        return new DenseOperands(backend, op, storageType, true);
+    }
+
+    /** The dtype kernels compute on for floating tensors stored as {@code storage}: F32 for F32, else F64. */
     static DType computeType(DType storage) {
-        if (!storage.isFloatingPoint())
-            throw new IllegalArgumentException("expected floating-point tensors, got " + storage);
         return storage == DType.F32 ? DType.F32 : DType.F64;
     }
 
-    /** The compute dtype of this call. */
+    /** The dtype of this call's floating operands. */
     DType dtype() {
         return dtype;
     }

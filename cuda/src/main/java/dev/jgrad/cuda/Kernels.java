@@ -101,10 +101,10 @@ final class Kernels {
             PTR, PTR, PTR, PTR, I32, PTR, I32, I32, I32, I64, F64);
 
     // ---- optim.cu ----------------------------------------------------------------------------------------
-    static final KernelSpec[] SGD_UPDATE = typed("optim.cu", "sgd_update",
-            PTR, PTR, PTR, I32, F64, F64, F64, F64, I32, I32);
-    static final KernelSpec[] ADAM_UPDATE = typed("optim.cu", "adam_update",
-            PTR, PTR, PTR, PTR, PTR, I32, F64, F64, F64, F64, F64, I32, F64, F64);
+    static final KernelSpec SGD_UPDATE = KernelSpec.of("optim.cu", "sgd_update",
+            I32, PTR, PTR, PTR, I32, F64, F64, F64, F64, I32, I32);
+    static final KernelSpec ADAM_UPDATE = KernelSpec.of("optim.cu", "adam_update",
+            I32, PTR, PTR, PTR, PTR, PTR, I32, F64, F64, F64, F64, F64, I32, F64, F64);
 
     // ---- rope.cu -----------------------------------------------------------------------------------------
     static final KernelSpec[] ROPE = typed("rope.cu", "rope",

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reason, where no GPU is usable.
  */
 @RequiresCuda
-class CudaBackendGpuTest extends BackendParityCases {
+class CudaBackendGpuTest extends AttentionParityCases {
 
     @Override
     Device device() {
