@@ -83,12 +83,22 @@ public final class CudaBackend implements Backend {
     /** The backend of {@code device}, or an exception with the reason CUDA (or that device) is unavailable. */
     public static CudaBackend forDevice(Device device) {
         if (device.type() != Device.Type.CUDA) throw new IllegalArgumentException(device + " is not a CUDA device");
+        CudaBackend installed = BACKENDS.get(device.index());
+        if (installed != null) return installed;
         Availability.Result a = AVAILABILITY.get();
         if (!a.available()) throw new IllegalStateException(a.reason());
         if (device.index() >= a.deviceCount())
             throw new IllegalArgumentException("no CUDA device " + device.index() + ": this machine has "
                     + a.deviceCount() + " (cuda:0 .. cuda:" + (a.deviceCount() - 1) + ")");
         return BACKENDS.computeIfAbsent(device.index(), i -> new CudaBackend(CudaContext.of(i)));
+    }
+
+    /**
+     * Makes {@code Device.cuda(index)} run on {@code runtime} in this process, whatever {@link #isAvailable()} says:
+     * the tests run the whole backend on a CPU emulator of the kernels this way.
+     */
+    static CudaBackend install(int index, DeviceRuntime runtime) {
+        return BACKENDS.computeIfAbsent(index, i -> new CudaBackend(new CudaContext(i, runtime)));
     }
 
     CudaContext context() {

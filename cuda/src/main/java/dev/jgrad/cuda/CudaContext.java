@@ -1,109 +1,50 @@
 package dev.jgrad.cuda;
 
+import dev.jgrad.core.DType;
 import dev.jgrad.core.Device;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 
-import org.bytedeco.cuda.cublas.cublasContext;
-import org.bytedeco.cuda.cudart.CUevent_st;
-import org.bytedeco.cuda.cudart.CUfunc_st;
-import org.bytedeco.cuda.cudart.CUmod_st;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.global.cublas;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.SizeTPointer;
-
 import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Everything jgrad keeps per GPU: its attributes, the one stream all its work runs on (so work is ordered and
- * freed blocks can be reused without events), the caching allocator, the cuBLAS handle, the loaded kernel
- * modules, and two pinned host staging buffers for asynchronous copies.
- *
- * <p>Operations are serialized on the context (methods are synchronized) and make the device current on the
- * calling thread first. With {@code -Djgrad.cuda.sync=true} every launch is followed by a stream synchronize, so
- * an asynchronous kernel error is reported by the launch that caused it (for debugging; slow).
+ * Everything jgrad keeps per GPU: its attributes, the caching allocator, and the {@link DeviceRuntime} that
+ * runs its copies, kernels and GEMMs ({@link CudartRuntime}, one stream, so all work is ordered and a freed
+ * block can be reused at once). Launchers pass tensors; this class turns them into device addresses, checking
+ * that each lives on this device, and packs kernel arguments against their {@link KernelSpec}.
  */
 final class CudaContext {
 
-    /** Pinned staging buffer size: host-device copies run in chunks of this many bytes, double buffered. */
-    static final int STAGING_BYTES = 16 << 20;
-    private static final boolean SYNC_EACH_LAUNCH = Boolean.getBoolean("jgrad.cuda.sync");
-    private static final int DEFAULT_SHARED_LIMIT = 48 << 10;
     private static final Map<Integer, CudaContext> CONTEXTS = new HashMap<>();
-    private static final ThreadLocal<Integer> CURRENT = new ThreadLocal<>();
 
     final int index;
     final Device device;
     final int ccMajor, ccMinor, multiprocessors, maxSharedPerBlock;
-    final CUstream_st stream;
     final CachingAllocator allocator;
-    private final DeviceMemory memory;
-    private final cublasContext cublasHandle;
-    private final NvrtcTarget target;
-    private final Map<String, CUmod_st> modules = new HashMap<>();
-    private final Map<String, CUfunc_st> functions = new HashMap<>();
-    private final Map<String, Integer> sharedLimits = new HashMap<>();
-    private final BytePointer argBytes = new BytePointer(4096);
-    private final LongPointer argPointers = new LongPointer(64);
-    private final Staging[] staging = new Staging[2];
-    private int nextStaging;
+    private final DeviceRuntime runtime;
 
-    /** The context of CUDA device {@code index}, created on first use. */
+    /** The context of CUDA device {@code index} on the real runtime, created on first use. */
     static synchronized CudaContext of(int index) {
-        return CONTEXTS.computeIfAbsent(index, CudaContext::new);
+        return CONTEXTS.computeIfAbsent(index, i -> new CudaContext(i, new CudartRuntime(i)));
     }
 
-    private CudaContext(int index) {
+    /** A context of CUDA device {@code index} over {@code runtime} (the tests' CPU emulator). */
+    CudaContext(int index, DeviceRuntime runtime) {
         this.index = index;
         this.device = Device.cuda(index);
-        Native.check(cudart.cudaSetDevice(index), "cudaSetDevice(" + index + ")");
-        Native.check(cudart.cudaFree(null), "cudaFree(null) (context creation)");
-        CURRENT.set(index);
-        ccMajor = attribute(cudart.cudaDevAttrComputeCapabilityMajor);
-        ccMinor = attribute(cudart.cudaDevAttrComputeCapabilityMinor);
-        multiprocessors = attribute(cudart.cudaDevAttrMultiProcessorCount);
-        maxSharedPerBlock = attribute(cudart.cudaDevAttrMaxSharedMemoryPerBlockOptin);
-        stream = new CUstream_st();
-        Native.check(cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
-        cublasHandle = new cublasContext();
-        Native.checkCublas(cublas.cublasCreate_v2(cublasHandle), "cublasCreate");
-        Native.checkCublas(cublas.cublasSetStream_v2(cublasHandle, stream), "cublasSetStream");
-        memory = new RuntimeMemory();
-        allocator = new CachingAllocator(memory, CudaContext::collectGarbage, device.toString());
-        target = NvrtcTarget.choose(ccMajor, ccMinor, KernelCompiler.supportedArchs());
-    }
-
-    private int attribute(int attr) {
-        int[] v = new int[1];
-        Native.check(cudart.cudaDeviceGetAttribute(v, attr, index), "cudaDeviceGetAttribute(" + attr + ")");
-        return v[0];
+        this.runtime = runtime;
+        ccMajor = runtime.ccMajor();
+        ccMinor = runtime.ccMinor();
+        multiprocessors = runtime.multiprocessors();
+        maxSharedPerBlock = runtime.maxSharedPerBlock();
+        allocator = new CachingAllocator(runtime.memory(), CudaContext::collectGarbage, device.toString());
     }
 
     /** Asks the JVM to collect unreachable tensors, whose cleaners return device blocks to the allocator. */
     private static void collectGarbage() {
         System.gc();
-    }
-
-    /** Makes this device current on the calling thread. */
-    void makeCurrent() {
-        Integer c = CURRENT.get();
-        if (c == null || c != index) {
-            Native.check(cudart.cudaSetDevice(index), "cudaSetDevice(" + index + ")");
-            CURRENT.set(index);
-        }
-    }
-
-    cublasContext cublas() {
-        makeCurrent();
-        return cublasHandle;
     }
 
     /** The device address of element 0 of {@code t}, which must live on this device. */
@@ -117,159 +58,52 @@ final class CudaContext {
     // ---- kernels ---------------------------------------------------------------------------------------------
 
     /** Launches {@code spec} with {@code args} (see {@link KernelArgs}) on this device's stream. */
-    synchronized void launch(KernelSpec spec, LaunchConfig cfg, Object... args) {
-        makeCurrent();
-        CUfunc_st f = function(spec);
+    void launch(KernelSpec spec, LaunchConfig cfg, Object... args) {
+        if (cfg.sharedBytes() > maxSharedPerBlock)
+            throw new IllegalArgumentException("kernel " + spec.name() + " needs " + cfg.sharedBytes()
+                    + " bytes of shared memory; " + device + " allows " + maxSharedPerBlock + " per block");
         KernelArgs packed = KernelArgs.pack(spec, args, this::address);
-        if (packed.size() > argBytes.capacity())
-            throw new IllegalStateException("kernel " + spec.name() + " arguments take " + packed.size() + " bytes");
-        argBytes.position(0).put(packed.bytes, 0, packed.size());
-        for (int i = 0; i < packed.offsets.length; i++) argPointers.put(i, argBytes.address() + packed.offsets[i]);
-        if (cfg.sharedBytes() > DEFAULT_SHARED_LIMIT) raiseSharedLimit(spec, f, cfg.sharedBytes());
-        Native.checkDriver(cudart.cuLaunchKernel(f, cfg.gridX(), cfg.gridY(), cfg.gridZ(), cfg.blockX(), cfg.blockY(),
-                cfg.blockZ(), cfg.sharedBytes(), stream, argPointers, null), "cuLaunchKernel(" + spec.name() + ")");
-        if (SYNC_EACH_LAUNCH) synchronize("kernel " + spec.name());
+        runtime.launch(spec, cfg, packed);
         Reference.reachabilityFence(args); // the tensors (and so their blocks) stay live until the launch is queued
     }
 
-    private void raiseSharedLimit(KernelSpec spec, CUfunc_st f, int bytes) {
-        if (bytes > maxSharedPerBlock)
-            throw new IllegalArgumentException("kernel " + spec.name() + " needs " + bytes + " bytes of shared memory; "
-                    + device + " allows " + maxSharedPerBlock + " per block");
-        Integer set = sharedLimits.get(spec.name());
-        if (set != null && set >= bytes) return;
-        Native.checkDriver(cudart.cuFuncSetAttribute(f, cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
-                "cuFuncSetAttribute(" + spec.name() + ", max dynamic shared memory " + bytes + ")");
-        sharedLimits.put(spec.name(), bytes);
-    }
-
-    private CUfunc_st function(KernelSpec spec) {
-        CUfunc_st f = functions.get(spec.name());
-        if (f != null) return f;
-        CUmod_st module = modules.get(spec.file());
-        if (module == null) {
-            byte[] image = KernelCompiler.image(spec.file(), target);
-            module = new CUmod_st();
-            Native.checkDriver(cudart.cuModuleLoadData(module, new BytePointer(image)), "cuModuleLoadData(" + spec.file() + ")");
-            modules.put(spec.file(), module);
-        }
-        f = new CUfunc_st();
-        Native.checkDriver(cudart.cuModuleGetFunction(f, module, spec.name()), "cuModuleGetFunction(" + spec.name() + ")");
-        functions.put(spec.name(), f);
-        return f;
-    }
-
     /** Waits for all work queued on this device; a pending kernel error surfaces here, naming {@code after}. */
-    synchronized void synchronize(String after) {
-        makeCurrent();
-        Native.check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize (after " + after + ")");
+    void synchronize(String after) {
+        runtime.synchronize(after);
+    }
+
+    /** cuBLAS-semantics strided-batched GEMM on device addresses (see {@link DeviceRuntime#gemm}). */
+    void gemm(GemmPlan plan, DType in, DType out, boolean tf32, long a, long b, long c, double beta) {
+        runtime.gemm(plan, in, out, tf32, a, b, c, beta);
     }
 
     // ---- memory ----------------------------------------------------------------------------------------------
 
     /** {@code {free, total}} bytes of device memory (cudaMemGetInfo). */
-    synchronized long[] memoryInfo() {
-        return memory.info();
+    long[] memoryInfo() {
+        return runtime.memory().info();
     }
 
     /** Zeroes {@code bytes} at {@code address}, asynchronously. */
-    synchronized void memsetZero(long address, long bytes) {
-        makeCurrent();
-        Native.check(cudart.cudaMemsetAsync(Native.ptr(address), 0, bytes, stream), "cudaMemsetAsync");
+    void memsetZero(long address, long bytes) {
+        runtime.memsetZero(address, bytes);
     }
 
     /** Device-to-device copy, asynchronous. */
-    synchronized void copyDeviceToDevice(long dst, long src, long bytes) {
-        makeCurrent();
-        Native.check(cudart.cudaMemcpyAsync(Native.ptr(dst), Native.ptr(src), bytes, cudart.cudaMemcpyDeviceToDevice,
-                stream), "cudaMemcpyAsync(device to device)");
+    void copyDeviceToDevice(long dst, long src, long bytes) {
+        runtime.copyDeviceToDevice(dst, src, bytes);
     }
 
     /**
      * Copies {@code count} elements of the host storage {@code src} from {@code srcOffset} to device address
-     * {@code dst}. Chunks go through the two pinned staging buffers in turn: while the GPU copies one, the host
-     * fills the other. Returns before the copy finishes (the data is already staged, so {@code src} may change).
+     * {@code dst}. Returns before the copy finishes (the data is already staged, so {@code src} may change).
      */
-    synchronized void hostToDevice(Storage src, int srcOffset, long dst, int count) {
-        makeCurrent();
-        int elem = src.dtype().byteSize(), perChunk = STAGING_BYTES / elem;
-        for (int done = 0; done < count; done += perChunk) {
-            int n = Math.min(perChunk, count - done);
-            Staging s = staging(nextStaging);
-            nextStaging ^= 1;
-            s.awaitIdle();
-            HostArrays.put(s.buffer, src, srcOffset + done, n);
-            Native.check(cudart.cudaMemcpyAsync(Native.ptr(dst + (long) done * elem), s.pointer, (long) n * elem,
-                    cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(host to device)");
-            Native.check(cudart.cudaEventRecord(s.event, stream), "cudaEventRecord");
-        }
+    void hostToDevice(Storage src, int srcOffset, long dst, int count) {
+        runtime.hostToDevice(src, srcOffset, dst, count);
     }
 
     /** Copies {@code count} elements at device address {@code src} into the host storage {@code dst} (waits). */
-    synchronized void deviceToHost(long src, Storage dst, int dstOffset, int count) {
-        makeCurrent();
-        int elem = dst.dtype().byteSize(), perChunk = STAGING_BYTES / elem;
-        for (int done = 0; done < count; done += perChunk) {
-            int n = Math.min(perChunk, count - done);
-            Staging s = staging(0);
-            s.awaitIdle();
-            Native.check(cudart.cudaMemcpyAsync(s.pointer, Native.ptr(src + (long) done * elem), (long) n * elem,
-                    cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(device to host)");
-            Native.check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize (device to host copy)");
-            HostArrays.get(s.buffer, dst, dstOffset + done, n);
-        }
-    }
-
-    private Staging staging(int i) {
-        if (staging[i] == null) staging[i] = new Staging();
-        return staging[i];
-    }
-
-    /** A pinned host buffer and the event recorded after the last copy that reads it. */
-    private static final class Staging {
-        final Pointer pointer = new Pointer();
-        final ByteBuffer buffer;
-        final CUevent_st event = new CUevent_st();
-
-        Staging() {
-            Native.check(cudart.cudaMallocHost(pointer, STAGING_BYTES), "cudaMallocHost(" + STAGING_BYTES + ")");
-            buffer = new BytePointer(pointer).capacity(STAGING_BYTES).limit(STAGING_BYTES).asByteBuffer()
-                    .order(ByteOrder.nativeOrder());
-            Native.check(cudart.cudaEventCreateWithFlags(event, cudart.cudaEventDisableTiming), "cudaEventCreateWithFlags");
-        }
-
-        void awaitIdle() {
-            Native.check(cudart.cudaEventSynchronize(event), "cudaEventSynchronize (staging buffer)");
-        }
-    }
-
-    /** cudaMalloc / cudaFree / cudaMemGetInfo of this device. */
-    private final class RuntimeMemory implements DeviceMemory {
-        @Override
-        public long malloc(long bytes) {
-            makeCurrent();
-            Pointer p = new Pointer();
-            int status = cudart.cudaMalloc(p, bytes);
-            if (status == cudart.cudaErrorMemoryAllocation) {
-                cudart.cudaGetLastError(); // clear the sticky-free error state
-                return 0;
-            }
-            Native.check(status, "cudaMalloc(" + bytes + ")");
-            return p.address();
-        }
-
-        @Override
-        public void free(long address) {
-            makeCurrent();
-            Native.check(cudart.cudaFree(Native.ptr(address)), "cudaFree");
-        }
-
-        @Override
-        public long[] info() {
-            makeCurrent();
-            SizeTPointer free = new SizeTPointer(1), total = new SizeTPointer(1);
-            Native.check(cudart.cudaMemGetInfo(free, total), "cudaMemGetInfo");
-            return new long[] {free.get(), total.get()};
-        }
+    void deviceToHost(long src, Storage dst, int dstOffset, int count) {
+        runtime.deviceToHost(src, dst, dstOffset, count);
     }
 }

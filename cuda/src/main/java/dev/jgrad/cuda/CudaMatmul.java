@@ -4,12 +4,6 @@ import dev.jgrad.core.DType;
 import dev.jgrad.core.Shape;
 import dev.jgrad.core.Tensor;
 
-import org.bytedeco.cuda.global.cublas;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
-
 /**
  * Matrix products on cuBLAS: one strided-batched call per product, mapped by {@link GemmPlan} (row-major jgrad
  * to column-major cuBLAS as Cᵀ = Bᵀ·Aᵀ; transposed views become cuBLAS ops, broadcast batches stride 0).
@@ -27,8 +21,6 @@ final class CudaMatmul {
 
     private final CudaContext ctx;
     private final CudaBackend backend;
-    private final FloatPointer alphaF = new FloatPointer(1), betaF = new FloatPointer(1);
-    private final DoublePointer alphaD = new DoublePointer(1), betaD = new DoublePointer(1);
 
     CudaMatmul(CudaContext ctx, CudaBackend backend) {
         this.ctx = ctx;
@@ -82,41 +74,10 @@ final class CudaMatmul {
         return c;
     }
 
-    private synchronized void gemm(GemmPlan p, Tensor a, Tensor b, Tensor out, float beta) {
-        int opA = p.transA() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
-        int opB = p.transB() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N;
+    private void gemm(GemmPlan p, Tensor a, Tensor b, Tensor out, float beta) {
+        if (a.dtype() == DType.F64 && out.dtype() != DType.F64)
+            throw new IllegalArgumentException("matmul on CUDA writes F64 from F64 operands, not " + out.dtype());
         // cuBLAS's A is jgrad's b and its B is jgrad's a (see GemmPlan).
-        Pointer A = Native.ptr(ctx.address(b)), B = Native.ptr(ctx.address(a)), C = Native.ptr(ctx.address(out));
-        var handle = ctx.cublas();
-        if (a.dtype() == DType.F64) {
-            alphaD.put(0, 1.0);
-            betaD.put(0, beta);
-            Native.checkCublas(cublas.cublasDgemmStridedBatched(handle, opA, opB, p.m(), p.n(), p.k(), alphaD,
-                    new DoublePointer(A), p.lda(), p.strideA(), new DoublePointer(B), p.ldb(), p.strideB(), betaD,
-                    new DoublePointer(C), p.ldc(), p.strideC(), p.batch()), "cublasDgemmStridedBatched");
-            return;
-        }
-        int inType, outType, compute;
-        if (a.dtype() == DType.F32) {
-            inType = cudart.CUDA_R_32F;
-            compute = Autocast.tf32Allowed() ? cublas.CUBLAS_COMPUTE_32F_FAST_TF32 : cublas.CUBLAS_COMPUTE_32F;
-        } else if (a.dtype() == DType.BF16) {
-            inType = cudart.CUDA_R_16BF;
-            compute = cublas.CUBLAS_COMPUTE_32F;
-        } else {
-            throw new IllegalArgumentException("matmul on CUDA supports F32, F64 and BF16 operands, not " + a.dtype());
-        }
-        outType = switch (out.dtype()) {
-            case F32 -> cudart.CUDA_R_32F;
-            case BF16 -> cudart.CUDA_R_16BF;
-            default -> throw new IllegalArgumentException("matmul on CUDA writes F32 or BF16 from " + a.dtype()
-                    + " operands, not " + out.dtype());
-        };
-        alphaF.put(0, 1f);
-        betaF.put(0, beta);
-        Native.checkCublas(cublas.cublasGemmStridedBatchedEx(handle, opA, opB, p.m(), p.n(), p.k(), alphaF,
-                A, inType, p.lda(), p.strideA(), B, inType, p.ldb(), p.strideB(), betaF,
-                C, outType, p.ldc(), p.strideC(), p.batch(), compute, cublas.CUBLAS_GEMM_DEFAULT),
-                "cublasGemmStridedBatchedEx");
+        ctx.gemm(p, a.dtype(), out.dtype(), Autocast.tf32Allowed(), ctx.address(b), ctx.address(a), ctx.address(out), beta);
     }
 }

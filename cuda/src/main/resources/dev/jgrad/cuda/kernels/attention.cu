@@ -34,14 +34,8 @@
 #define DKDV_SMEM_FLOATS(D) (4 * 32 * ((D) + 1) + 2 * BR * (BC + 1) + 3 * BR + BC)
 #define DQ_SMEM_FLOATS(D) (4 * 32 * ((D) + 1) + BR * (BC + 1) + 2 * BR + BC)
 
-__device__ __forceinline__ unsigned dynamic_smem_bytes() {
-    unsigned r;
-    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
-    return r;
-}
-
 __device__ __forceinline__ void require_smem(unsigned need) {
-    if (dynamic_smem_bytes() < need) __trap();
+    if (jg_dynamic_smem_bytes() < need) __trap();
 }
 
 // The causal rule for query qi and key kj (range and padding are checked through keyOk).
@@ -88,7 +82,7 @@ __device__ void attention_forward(float* out, float* lse, const float* q, const 
                                   int dropout, int threshold, float keepScale) {
     constexpr int DP = D + 1, SP = BC + 1, COLS = D / PARTS;
     require_smem(FORWARD_SMEM_FLOATS(D) * 4);
-    extern __shared__ float smem[];
+    JG_DYNAMIC_SHARED(float, smem);
     float* Qs = smem;
     float* Ks = Qs + BR * DP;
     float* Vs = Ks + BC * DP;
@@ -173,7 +167,7 @@ __device__ void attention_backward_dkdv(float* dk, float* dv, const float* q, co
                                         int dropout, int threshold, float keepScale) {
     constexpr int DP = D + 1, SP = BC + 1, COLS = D / PARTS;
     require_smem(DKDV_SMEM_FLOATS(D) * 4);
-    extern __shared__ float smem[];
+    JG_DYNAMIC_SHARED(float, smem);
     float* Ks = smem;
     float* Vs = Ks + BC * DP;
     float* Qs = Vs + BC * DP;
@@ -269,7 +263,7 @@ __device__ void attention_backward_dq(float* dq, const float* q, const float* k,
                                       float keepScale) {
     constexpr int DP = D + 1, SP = BC + 1, COLS = D / PARTS;
     require_smem(DQ_SMEM_FLOATS(D) * 4);
-    extern __shared__ float smem[];
+    JG_DYNAMIC_SHARED(float, smem);
     float* Qs = smem;
     float* dOs = Qs + BR * DP;
     float* Ks = dOs + BR * DP;

@@ -40,7 +40,7 @@ template <typename T>
 __device__ void attention_forward_generic(T* out, T* lse, const T* q, const T* k, const T* v, const u8* mask,
                                           int Hq, int Hkv, int Tq, int Tk, int D, T scale, int causal, i64 seed,
                                           int dropout, int threshold, T keepScale) {
-    extern __shared__ __align__(8) unsigned char smemBytes[];
+    JG_DYNAMIC_SHARED(unsigned char, smemBytes);
     T* qs = (T*) smemBytes;
     T* acc = qs + D;
     T* ps = acc + D;
@@ -100,7 +100,7 @@ template <typename T>
 __device__ void attention_backward_dq_generic(T* dq, const T* q, const T* k, const T* v, const T* dout, const T* lse,
                                               const T* delta, const u8* mask, int Hq, int Hkv, int Tq, int Tk, int D,
                                               T scale, int causal, i64 seed, int dropout, int threshold, T keepScale) {
-    extern __shared__ __align__(8) unsigned char smemBytes[];
+    JG_DYNAMIC_SHARED(unsigned char, smemBytes);
     T* qs = (T*) smemBytes;
     T* dos = qs + D;
     T* acc = dos + D;
@@ -148,7 +148,7 @@ __device__ void attention_backward_dkdv_generic(T* dk, T* dv, const T* q, const 
                                                 const T* lse, const T* delta, const u8* mask, int Hq, int Hkv, int Tq,
                                                 int Tk, int D, T scale, int causal, i64 seed, int dropout,
                                                 int threshold, T keepScale) {
-    extern __shared__ __align__(8) unsigned char smemBytes[];
+    JG_DYNAMIC_SHARED(unsigned char, smemBytes);
     T* ks = (T*) smemBytes;
     T* vs = ks + D;
     T* dkAcc = vs + D;

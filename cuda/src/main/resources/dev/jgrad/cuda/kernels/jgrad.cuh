@@ -6,6 +6,10 @@
 #ifndef JGRAD_CUH
 #define JGRAD_CUH
 
+// The test suite also compiles these sources as host C++ (g++ with -DJG_EMULATOR and its shim header, which
+// defines the CUDA keywords and built-ins) and runs the kernels on CPU fibers, one per GPU thread: the few lines
+// with inline PTX or extern shared memory have a host form under JG_EMULATOR. NVRTC never defines it.
+
 typedef long long i64;
 typedef unsigned long long u64;
 typedef unsigned int u32;
@@ -86,15 +90,23 @@ __device__ __forceinline__ u16 jg_float_to_bf16(float f) {
 }
 
 __device__ __forceinline__ float jg_f16_to_float(u16 h) {
+#ifdef JG_EMULATOR
+    return jg_emu_f16_to_float(h);
+#else
     float f;
     asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
     return f;
+#endif
 }
 
 __device__ __forceinline__ u16 jg_float_to_f16(float f) {
+#ifdef JG_EMULATOR
+    return jg_emu_float_to_f16(f);
+#else
     u16 h;
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
+#endif
 }
 
 __device__ __forceinline__ float jg_inf() { return __int_as_float(0x7f800000); }
@@ -160,6 +172,21 @@ __device__ __forceinline__ void jg_store_long(void* p, int dt, i64 i, i64 v) {
 __device__ __forceinline__ i64 jg_load_index(const void* p, int dt, i64 i) {
     return dt == DT_I32 ? (i64) ((const int*) p)[i] : ((const i64*) p)[i];
 }
+
+// ---- dynamic shared memory ------------------------------------------------------------------------------
+// JG_DYNAMIC_SHARED(float, smem); declares the block's dynamic shared memory as `float* smem` (16-byte aligned);
+// jg_dynamic_smem_bytes() is its size as launched.
+#ifdef JG_EMULATOR
+#define JG_DYNAMIC_SHARED(type, name) type* name = (type*) jg_emu_dynamic_shared()
+__device__ __forceinline__ unsigned jg_dynamic_smem_bytes() { return jg_emu_dynamic_shared_bytes(); }
+#else
+#define JG_DYNAMIC_SHARED(type, name) extern __shared__ __align__(16) type name[]
+__device__ __forceinline__ unsigned jg_dynamic_smem_bytes() {
+    unsigned r;
+    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
+    return r;
+}
+#endif
 
 // ---- integer min / max (own, so nothing depends on which helpers a compiler predefines) -------------
 __device__ __forceinline__ int jg_min(int a, int b) { return a < b ? a : b; }
