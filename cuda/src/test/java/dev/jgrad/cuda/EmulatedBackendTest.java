@@ -39,6 +39,31 @@ class EmulatedBackendTest extends CudaDeviceCases {
         assertTrue(runtime.launches() >= before + 2, "exp and sum ran as kernels");
     }
 
+    @Test
+    void hostTensorsAreRefusedNamingTheOpAndTheDevices() {
+        Tensor x = Tensor.ones(2, 3), onDevice = x.to(device());
+        Tensor y = Tensor.empty(DType.F32, device(), 2, 3), stats = Tensor.empty(DType.F32, device(), 2);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> dut().layerNorm(x, null, null, 1e-5, y, stats, stats));
+        assertTrue(e.getMessage().contains("layerNorm") && e.getMessage().contains("cpu")
+                && e.getMessage().contains("cuda:0"), e.getMessage());
+        var t = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> dut().crossEntropy(onDevice, Tensor.of(new long[] {0, 1}), -100, 0, stats, stats));
+        assertTrue(t.getMessage().contains("crossEntropy") && t.getMessage().contains("cpu"), t.getMessage());
+    }
+
+    @Test
+    void aKernelGivenTooLittleSharedMemoryTrapsAndItsLaunchFails() {
+        CudaContext ctx = CudaBackend.forDevice(device()).context();
+        Tensor q = Tensor.ones(1, 1, 2, 8).to(device());
+        Tensor out = Tensor.empty(DType.F32, device(), 1, 1, 2, 8), lse = Tensor.empty(DType.F32, device(), 1, 1, 2);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class,
+                () -> ctx.launch(Kernels.ATTENTION_FORWARD_GENERIC[0], new LaunchConfig(2, 1, 1, 128, 1, 1, 64), out, lse,
+                        q, q, q, null, 1, 1, 2, 2, 8, 1f, 0, 0L, 0, 0, 1f));
+        assertTrue(e.getMessage().contains("attention_forward_generic_f32") && e.getMessage().contains("__trap()"),
+                e.getMessage());
+    }
+
     /**
      * Runs kernels that share data between threads (block reductions, shared-memory tiles, warp shuffles) with each
      * block's threads scheduled first to last and then last to first: a missing barrier lets a thread read a value

@@ -10,13 +10,18 @@
 // head-dim columns d ≡ thread (mod GT) of the row's accumulators, held in dynamic shared memory. Simple rather
 // than fast: K and V rows are read from global memory once per query row (no tiling).
 //
-// Dynamic shared memory in elements of T (AttentionShape.generic*SharedBytes mirrors these):
+// Dynamic shared memory in elements of T (AttentionShape.generic*SharedBytes sizes the launches the same way; a
+// kernel given less traps):
 //   forward 2·D + 2·GT (q row, accumulator, chunk weights, reduction scratch)
 //   dq      3·D + GT   (q row, dO row, accumulator, chunk dS)
 //   dkdv    4·D + 2·GT (k row, v row, two accumulators, chunk P⊙Z and dS)
 #include "jgrad.cuh"
 
 #define GT 128
+
+__device__ __forceinline__ void require_generic_smem(unsigned need) {
+    if (jg_dynamic_smem_bytes() < need) __trap();
+}
 
 template <typename T>
 __device__ __forceinline__ T drop_factor_generic(int dropout, u32 rk, int j, int threshold, T keepScale) {
@@ -40,6 +45,7 @@ template <typename T>
 __device__ void attention_forward_generic(T* out, T* lse, const T* q, const T* k, const T* v, const u8* mask,
                                           int Hq, int Hkv, int Tq, int Tk, int D, T scale, int causal, i64 seed,
                                           int dropout, int threshold, T keepScale) {
+    require_generic_smem((2 * D + 2 * GT) * sizeof(T));
     JG_DYNAMIC_SHARED(unsigned char, smemBytes);
     T* qs = (T*) smemBytes;
     T* acc = qs + D;
@@ -100,6 +106,7 @@ template <typename T>
 __device__ void attention_backward_dq_generic(T* dq, const T* q, const T* k, const T* v, const T* dout, const T* lse,
                                               const T* delta, const u8* mask, int Hq, int Hkv, int Tq, int Tk, int D,
                                               T scale, int causal, i64 seed, int dropout, int threshold, T keepScale) {
+    require_generic_smem((3 * D + GT) * sizeof(T));
     JG_DYNAMIC_SHARED(unsigned char, smemBytes);
     T* qs = (T*) smemBytes;
     T* dos = qs + D;
@@ -148,6 +155,7 @@ __device__ void attention_backward_dkdv_generic(T* dk, T* dv, const T* q, const 
                                                 const T* lse, const T* delta, const u8* mask, int Hq, int Hkv, int Tq,
                                                 int Tk, int D, T scale, int causal, i64 seed, int dropout,
                                                 int threshold, T keepScale) {
+    require_generic_smem((4 * D + 2 * GT) * sizeof(T));
     JG_DYNAMIC_SHARED(unsigned char, smemBytes);
     T* ks = (T*) smemBytes;
     T* vs = ks + D;
