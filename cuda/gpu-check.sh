@@ -2,7 +2,8 @@
 # GPU checks of jgrad-cuda, for a GPU machine that has no Java and no Maven.
 #
 #   cuda/gpu-check.sh            pack, on a build machine: a jlink image of JDK 25 plus every jar the GPU tests
-#                                and benchmarks need, into .gpu/ (git-ignored; under 64 MB)
+#                                and benchmarks need (jgrad core, nn, optim, transformer for the training-step test,
+#                                JavaCPP, Jackson, the JUnit console launcher), into .gpu/ (git-ignored; under 64 MB)
 #   .gpu/gpu-check.sh --run      on the GPU machine (NVIDIA driver + CUDA 13 runtime, cuBLAS, NVRTC installed):
 #                                runs the GPU tests (JUnit console launcher), then the GPU benchmarks, and prints
 #                                a table
@@ -13,8 +14,9 @@ set -euo pipefail
 
 JUNIT_PLATFORM=1.14.1
 MODULES=java.base,jdk.incubator.vector,jdk.unsupported,java.logging
+# The GPU tests, plus the training step's CPU harness (which shows that the packed image runs the models).
 GPU_TESTS=(dev.jgrad.cuda.AvailabilityTest dev.jgrad.cuda.CudaBackendGpuTest dev.jgrad.cuda.CudaKernelsGpuTest
-           dev.jgrad.cuda.CudaMemoryGpuTest)
+           dev.jgrad.cuda.CudaMemoryGpuTest dev.jgrad.cuda.GpuTrainingStepTest dev.jgrad.cuda.CpuTrainingStepHarnessTest)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 find_jdk() {
@@ -31,7 +33,7 @@ pack() {
   local out=${GPU_DIR:-$root/.gpu}
   local jdk; jdk=$(find_jdk)
   export JAVA_HOME=$jdk PATH=$jdk/bin:$PATH
-  echo "gpu-check: building jgrad-core and jgrad-cuda (tests compiled, not run)"
+  echo "gpu-check: building jgrad-cuda and the modules it needs (tests compiled, not run)"
   rm -rf "$out"; mkdir -p "$out/lib"
   (cd "$root" && mvn -q -B -pl cuda -am -DskipTests package dependency:copy-dependencies \
       -DincludeScope=test -DoutputDirectory="$out/lib" \
@@ -71,7 +73,13 @@ run() {
   "${java[@]}" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
       --fail-if-no-tests "${selects[@]}" || status=$?
   echo "gpu-check: GPU benchmarks"
-  "${java[@]}" dev.jgrad.cuda.GpuBenchmarks || status=$?
+  local bench=0
+  "${java[@]}" dev.jgrad.cuda.GpuBenchmarks || bench=$?
+  if (( bench == 2 )); then
+    echo "gpu-check: benchmarks skipped (no usable GPU, reason above)"
+  elif (( bench != 0 )); then
+    status=$bench
+  fi
   return $status
 }
 
