@@ -140,7 +140,7 @@ public final class GptModel extends CausalLM {
         if (capacity > config.blockSize())
             throw new IllegalArgumentException("GptModel: a cache of " + capacity + " positions exceeds the "
                     + config.blockSize() + " learned positions");
-        return new KvCache(config.nLayer(), batch, config.nHead(), capacity, config.headDim());
+        return new KvCache(config.nLayer(), batch, config.nHead(), capacity, config.headDim(), parameters().get(0).device());
     }
 
     @Override
