@@ -56,6 +56,12 @@ final class EmulatedRuntime implements DeviceRuntime {
         free = linker.downcallHandle(libc.find("free").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     }
 
+    /** A function of the emulator library (for tests of device code that is not a kernel). */
+    MethodHandle function(String name, FunctionDescriptor signature) {
+        return Linker.nativeLinker().downcallHandle(library.find(name).orElseThrow(
+                () -> new IllegalStateException("the emulator library has no function " + name)), signature);
+    }
+
     /** How many kernels ran (tests check that work really went through the emulated device). */
     synchronized long launches() {
         return launches;

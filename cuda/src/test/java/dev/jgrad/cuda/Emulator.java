@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * show: NVRTC's own compilation, the GPU's memory model and warp scheduling (fibers run one at a time, in order),
  * device math functions (the host's libm stands in), cuBLAS's summation order, and speed.
  *
- * <p>The library is built once per source version into {@code target/jgrad-emulator/<hash>/} (about a minute).
+ * <p>The library is built once per source version into {@code target/jgrad-emulator/<hash>/} (g++ -O1, seconds).
  * Without g++ on the PATH, the emulated tests are skipped with that reason.
  */
 final class Emulator {
@@ -80,8 +80,21 @@ final class Emulator {
         out.put("emu.h", resource("emu.h"));
         out.put("emu_runtime.cpp", resource("emu_runtime.cpp"));
         for (String f : KernelSources.FILES) out.put("emu_" + f.replace(".cu", ".cpp"), wrappers(f));
+        out.put("emu_dropout.cpp", DROPOUT_EXPORTS);
         return out;
     }
+
+    /** The dropout hash of jgrad.cuh, exported for a bit-for-bit comparison with the Java one. */
+    static final String DROPOUT_EXPORTS = """
+            #include "jgrad.cuh"
+            extern "C" unsigned jg_emu_dropout_row_key(long long seed, int b, int h, int i) {
+                return jg_dropout_row_key((u64) seed, b, h, i);
+            }
+            extern "C" unsigned jg_emu_dropout_bits(unsigned rowKey, int j) { return jg_dropout_bits(rowKey, j); }
+            extern "C" int jg_emu_dropout_keep(unsigned rowKey, int j, int threshold) {
+                return jg_dropout_keep(rowKey, j, threshold) ? 1 : 0;
+            }
+            """;
 
     /**
      * {@code #include "file.cu"} and, for each kernel of the file, an {@code extern "C"} wrapper that calls it with
@@ -132,6 +145,7 @@ final class Emulator {
         cmd.addAll(FLAGS);
         cmd.add("emu_runtime.cpp");
         for (String f : KernelSources.FILES) cmd.add("emu_" + f.replace(".cu", ".cpp"));
+        cmd.add("emu_dropout.cpp");
         cmd.addAll(List.of("-o", "libjgemu.tmp.so"));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -141,7 +155,16 @@ final class Emulator {
         }
         if (p.exitValue() != 0) throw new IOException("g++ failed building the CUDA emulator in " + dir + ":\n" + out);
         Files.move(dir.resolve("libjgemu.tmp.so"), lib);
+        try (var older = Files.list(dir.getParent())) { // builds of earlier source versions
+            for (Path o : older.filter(d -> !d.equals(dir)).toList()) deleteTree(o);
+        }
         return lib;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (var walk = Files.walk(p)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
     }
 
     private static String hash(Map<String, String> sources) {
