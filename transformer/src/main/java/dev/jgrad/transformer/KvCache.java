@@ -1,6 +1,7 @@
 package dev.jgrad.transformer;
 
 import dev.jgrad.core.DType;
+import dev.jgrad.core.Device;
 import dev.jgrad.core.Shape;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
@@ -25,8 +26,13 @@ public final class KvCache {
     private final int batch, kvHeads, capacity, headDim;
     private int length;
 
-    /** A cache for {@code layers} layers, {@code batch} sequences and up to {@code capacity} positions. */
+    /** A cache on the host for {@code layers} layers, {@code batch} sequences and up to {@code capacity} positions. */
     public KvCache(int layers, int batch, int kvHeads, int capacity, int headDim) {
+        this(layers, batch, kvHeads, capacity, headDim, Device.cpu());
+    }
+
+    /** A cache on {@code device} (the model's: the new keys and values are written there without leaving it). */
+    public KvCache(int layers, int batch, int kvHeads, int capacity, int headDim, Device device) {
         if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0)
             throw new IllegalArgumentException("KvCache: every size must be positive, got layers=" + layers + ", batch="
                     + batch + ", kvHeads=" + kvHeads + ", capacity=" + capacity + ", headDim=" + headDim);
@@ -41,8 +47,8 @@ public final class KvCache {
         keys = new Tensor[layers];
         values = new Tensor[layers];
         for (int l = 0; l < layers; l++) {
-            keys[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
-            values[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
+            keys[l] = Tensor.empty(DType.F32, device, batch, kvHeads, capacity, headDim);      // zero-filled
+            values[l] = Tensor.empty(DType.F32, device, batch, kvHeads, capacity, headDim);
         }
     }
 
@@ -115,7 +121,8 @@ public final class KvCache {
      */
     private void write(Tensor buffer, Tensor src) {
         int t = src.size(2);
-        if (src.dtype() != DType.F32 || buffer.dtype() != DType.F32 || src.stride(3) != 1) {
+        if (!(src.storage() instanceof Storage.FloatStorage) || !(buffer.storage() instanceof Storage.FloatStorage)
+                || src.stride(3) != 1) { // another dtype or device: the generic copy
             try (NoGrad ignored = NoGrad.enter()) {
                 buffer.narrow(2, length, t).copyFrom(src);
             }

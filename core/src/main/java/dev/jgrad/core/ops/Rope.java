@@ -31,7 +31,7 @@ public final class Rope {
             throw new IllegalArgumentException("rope: x must be (B, H, T, D), got shape " + Shape.str(x.shape()));
         if (startPosition < 0) throw new IllegalArgumentException("rope: startPosition must be >= 0, got " + startPosition);
         int t = x.size(2);
-        return apply(x, Tensor.arange(startPosition, (double) startPosition + t, 1, DType.I64), theta, style);
+        return apply(x, Tensor.arange(startPosition, (double) startPosition + t, 1, DType.I64).to(x.device()), theta, style);
     }
 
     /**

@@ -171,7 +171,7 @@ public final class F {
         int rows = t.length;
         long valid = countValid(t, ignoreIndex);
         Tensor x2 = rows2d(logits, rows, classes);
-        Tensor t1 = Tensor.of(t);
+        Tensor t1 = Tensor.of(t).to(logits.device());   // the validated targets, beside the logits
         Tensor loss = Tensor.empty(logits.dtype(), logits.device(), rows);
         Tensor lse = Tensor.empty(logits.dtype(), logits.device(), rows);
         logits.backend().crossEntropy(x2, t1, ignoreIndex, labelSmoothing, loss, lse);

@@ -138,7 +138,7 @@ public final class GptModel extends CausalLM {
         Forward wte = t.child("wte"), wpe = t.child("wpe"), drop = t.child("drop"), lnF = t.child("ln_f");
         ModuleList blocks = t.child("h");
         int start = cache == null ? 0 : cache.length(), steps = ids.size(1);
-        Tensor positions = Tensor.arange(start, (double) start + steps, 1, DType.I64);
+        Tensor positions = Tensor.arange(start, (double) start + steps, 1, DType.I64).to(ids.device());
         Tensor x = drop.forward(wte.forward(ids).add(wpe.forward(positions)));   // (B, T, C) + (T, C)
         for (Module block : blocks) x = runBlock(block, x, cache, ((GptBlock) block)::forward);
         return lnF.forward(x);                                                      // (B, T, C)
@@ -149,7 +149,7 @@ public final class GptModel extends CausalLM {
         if (capacity > config.blockSize())
             throw new IllegalArgumentException("GptModel: a cache of " + capacity + " positions exceeds the "
                     + config.blockSize() + " learned positions");
-        return new KvCache(config.nLayer(), batch, config.nHead(), capacity, config.headDim());
+        return new KvCache(config.nLayer(), batch, config.nHead(), capacity, config.headDim(), parameters().get(0).device());
     }
 
     @Override

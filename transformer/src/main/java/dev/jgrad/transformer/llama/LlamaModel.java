@@ -111,7 +111,7 @@ public final class LlamaModel extends CausalLM {
         if (capacity > config.maxSeqLen())
             throw new IllegalArgumentException("LlamaModel: a cache of " + capacity + " positions exceeds maxSeqLen "
                     + config.maxSeqLen());
-        return new KvCache(config.nLayers(), batch, config.nKvHeads(), capacity, config.headDim());
+        return new KvCache(config.nLayers(), batch, config.nKvHeads(), capacity, config.headDim(), parameters().get(0).device());
     }
 
     @Override
