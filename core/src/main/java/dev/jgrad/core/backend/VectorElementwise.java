@@ -96,7 +96,8 @@ final class VectorElementwise {
 
     private static int sigmoid(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
-        for (; i < S.loopBound(n); i += L) VectorMath.sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        for (; i < S.loopBound(n); i += L)
+            VectorMath.inv(VectorMath.exp(FloatVector.fromArray(S, x, xo + i).neg()).add(1f)).intoArray(out, oo + i);
         return i;
     }
 
@@ -108,13 +109,20 @@ final class VectorElementwise {
 
     private static int gelu(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
-        for (; i < S.loopBound(n); i += L) VectorMath.gelu(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);                      // x·Φ(x) = x/2·(1 + erf(x/√2))
+            v.mul(0.5f).mul(VectorMath.erf(v.mul(VectorMath.SQRT1_2)).add(1f)).intoArray(out, oo + i);
+        }
         return i;
     }
 
     private static int geluTanh(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
-        for (; i < S.loopBound(n); i += L) VectorMath.geluTanh(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);      // x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))
+            FloatVector inner = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(VectorMath.SQRT_2_OVER_PI);
+            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f)).intoArray(out, oo + i);
+        }
         return i;
     }
 
@@ -122,7 +130,7 @@ final class VectorElementwise {
         int i = 0;
         for (; i < S.loopBound(n); i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(VectorMath.sigmoid(v)).intoArray(out, oo + i);
+            v.mul(VectorMath.inv(VectorMath.exp(v.neg()).add(1f))).intoArray(out, oo + i);       // x·σ(x)
         }
         return i;
     }
@@ -233,15 +241,27 @@ final class VectorElementwise {
 
     private static int geluBackward(float[] x, int xo, float[] g, int go, float[] out, int oo, int n) {
         int i = 0;
-        for (; i < S.loopBound(n); i += L)
-            FloatVector.fromArray(S, g, go + i).mul(VectorMath.geluGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(out, oo + i);
+        for (; i < S.loopBound(n); i += L) {
+            // dGELU/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector cdf = VectorMath.erf(v.mul(VectorMath.SQRT1_2)).add(1f).mul(0.5f);
+            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(VectorMath.INV_SQRT_2PI);
+            FloatVector.fromArray(S, g, go + i).mul(v.fma(pdf, cdf)).intoArray(out, oo + i);
+        }
         return i;
     }
 
     private static int geluTanhBackward(float[] x, int xo, float[] g, int go, float[] out, int oo, int n) {
         int i = 0;
-        for (; i < S.loopBound(n); i += L)
-            FloatVector.fromArray(S, g, go + i).mul(VectorMath.geluTanhGrad(FloatVector.fromArray(S, x, xo + i))).intoArray(out, oo + i);
+        for (; i < S.loopBound(n); i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector x2 = v.mul(v);
+            FloatVector t = VectorMath.tanh(x2.mul(0.044715f).add(1f).mul(v).mul(VectorMath.SQRT_2_OVER_PI));
+            FloatVector dInner = x2.mul(3 * 0.044715f).add(1f).mul(VectorMath.SQRT_2_OVER_PI);
+            FloatVector sech2 = t.mul(t).neg().add(1f);
+            FloatVector grad = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(dInner));
+            FloatVector.fromArray(S, g, go + i).mul(grad).intoArray(out, oo + i);
+        }
         return i;
     }
 
@@ -249,7 +269,7 @@ final class VectorElementwise {
         int i = 0;
         for (; i < S.loopBound(n); i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector s = VectorMath.sigmoid(v);
+            FloatVector s = VectorMath.inv(VectorMath.exp(v.neg()).add(1f));
             FloatVector.fromArray(S, g, go + i).mul(s).mul(v.mul(s.neg().add(1f)).add(1f)).intoArray(out, oo + i);
         }
         return i;

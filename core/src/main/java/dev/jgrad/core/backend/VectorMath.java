@@ -18,16 +18,18 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>exp: Cody–Waite range reduction {@code x = n·ln2 + r} and a degree-6 polynomial for {@code e^r}
  *       (Cephes expf, about 1 ulp), scaled by {@code 2^n} through the exponent bits;</li>
  *   <li>tanh: an odd polynomial near 0 (Cephes tanhf), {@code 1 − 2/(e^{2x} + 1)} elsewhere;</li>
- *   <li>erf: Abramowitz–Stegun 7.1.26 (absolute error below 1.5e-7, float32 rounding level).</li>
+ *   <li>erf: a ratio of two short polynomials on [−4, 4] (absolute error below 5e-7).</li>
  * </ul>
+ *
+ * <p>Only these leaf functions live here. Composite formulas (GELU, SiLU, their derivatives) are written out in
+ * the loops that use them ({@link VectorElementwise}): the JIT keeps vectors in registers only when everything
+ * inlines into the loop, and a helper that calls helpers risks being compiled on its own first, after which it is
+ * "too big" to inline and every vector it handles is boxed.
  */
 final class VectorMath {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    private static final float P = 0.3275911f;
-    private static final float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f,
-            A4 = -1.453152027f, A5 = 1.061405429f;
     static final float SQRT1_2 = (float) MathFunctions.SQRT1_2;
     static final float INV_SQRT_2PI = (float) MathFunctions.INV_SQRT_2PI;
     static final float SQRT_2_OVER_PI = (float) MathFunctions.SQRT_2_OVER_PI;
@@ -59,15 +61,36 @@ final class VectorMath {
         return scaled.blend(x, x.compare(VectorOperators.NE, x)); // NaN is the only value unequal to itself
     }
 
-    /** tanh(x): x + x³·P(x²) for |x| < 0.625, else sign(x)·(1 − 2/(e^{2|x|} + 1)). */
+    // Rational approximation of erf on [−4, 4] (beyond, erf is ±1 in float32): x·P(x²)/Q(x²), the
+    // coefficients of Eigen's and XLA's float erf; absolute error below 5e-7.
+    private static final float E_A1 = -1.60960333262415e-02f, E_A3 = -2.95459980854025e-03f,
+            E_A5 = -7.34990630326855e-04f, E_A7 = -5.69250639462346e-05f, E_A9 = -2.10102402082508e-06f,
+            E_A11 = 2.77068142495902e-08f, E_A13 = -2.72614225801306e-10f;
+    private static final float E_B0 = -1.42647390514189e-02f, E_B2 = -7.37332916720468e-03f,
+            E_B4 = -1.68282697438203e-03f, E_B6 = -2.13374055278905e-04f, E_B8 = -1.45660718464996e-05f;
+
+    /** erf(x) for every lane, as a ratio of polynomials (no exponential). */
+    static FloatVector erf(FloatVector x) {
+        FloatVector c = x.max(-4f).min(4f);
+        FloatVector x2 = c.mul(c);
+        FloatVector p = x2.fma(E_A13, E_A11).fma(x2, FloatVector.broadcast(S, E_A9)).fma(x2, FloatVector.broadcast(S, E_A7))
+                .fma(x2, FloatVector.broadcast(S, E_A5)).fma(x2, FloatVector.broadcast(S, E_A3))
+                .fma(x2, FloatVector.broadcast(S, E_A1)).mul(c);
+        FloatVector q = x2.fma(E_B8, E_B6).fma(x2, FloatVector.broadcast(S, E_B4)).fma(x2, FloatVector.broadcast(S, E_B2))
+                .fma(x2, FloatVector.broadcast(S, E_B0));
+        return p.div(q);
+    }
+
+    /**
+     * tanh(x): x + x³·P(x²) for |x| < 0.625 (Cephes tanhf), else sign(x)·(1 − 2/(e^{2|x|} + 1)).
+     */
     static FloatVector tanh(FloatVector x) {
         FloatVector ax = x.abs();
         FloatVector z = x.mul(x);
         FloatVector small = z.fma(-5.70498872745E-3f, 2.06390887954E-2f).fma(z, FloatVector.broadcast(S, -5.37397155531E-2f))
                 .fma(z, FloatVector.broadcast(S, 1.33314422036E-1f)).fma(z, FloatVector.broadcast(S, -3.33332819422E-1f))
                 .mul(z).mul(x).add(x);
-        FloatVector e = exp(ax.mul(2f));
-        FloatVector large = FloatVector.broadcast(S, 1f).sub(inv(e.add(1f)).mul(2f));
+        FloatVector large = FloatVector.broadcast(S, 1f).sub(inv(exp(ax.mul(2f)).add(1f)).mul(2f));
         large = large.blend(large.neg(), x.lt(0f));
         return large.blend(small, ax.lt(0.625f));
     }
@@ -75,50 +98,5 @@ final class VectorMath {
     /** Σ lanes in a fixed order (see {@link dev.jgrad.core.kernels.Lanes}). */
     static float sumLanes(FloatVector v) {
         return dev.jgrad.core.kernels.Lanes.sum(v);
-    }
-
-    /**
-     * erf(z) = sign(z)·(1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^(−z²)), t = 1/(1 + p|z|), given
-     * {@code expNegZ2} = e^(−z²) (GELU and its derivative share that exponential).
-     */
-    static FloatVector erf(FloatVector z, FloatVector expNegZ2) {
-        FloatVector t = inv(z.abs().mul(P).add(1f));
-        FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3))
-                .fma(t, FloatVector.broadcast(S, A2)).fma(t, FloatVector.broadcast(S, A1)).mul(t);
-        FloatVector y = poly.mul(expNegZ2).neg().add(1f);
-        return y.blend(y.neg(), z.lt(0f));
-    }
-
-    /** x·Φ(x) = x/2·(1 + erf(x/√2)), one exponential. */
-    static FloatVector gelu(FloatVector x) {
-        FloatVector e = exp(x.mul(x).mul(-0.5f));                      // e^(−x²/2) = e^(−z²), z = x/√2
-        return x.mul(0.5f).mul(erf(x.mul(SQRT1_2), e).add(1f));
-    }
-
-    /** dGELU/dx = Φ(x) + x·φ(x), with φ(x) = e^(−x²/2)/√(2π): the same exponential serves both. */
-    static FloatVector geluGrad(FloatVector x) {
-        FloatVector e = exp(x.mul(x).mul(-0.5f));
-        FloatVector cdf = erf(x.mul(SQRT1_2), e).add(1f).mul(0.5f);
-        return x.fma(e.mul(INV_SQRT_2PI), cdf);
-    }
-
-    /** x/2·(1 + tanh(√(2/π)(x + 0.044715x³))). */
-    static FloatVector geluTanh(FloatVector x) {
-        FloatVector inner = x.mul(x).mul(0.044715f).add(1f).mul(x).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(tanh(inner).add(1f));
-    }
-
-    static FloatVector geluTanhGrad(FloatVector x) {
-        FloatVector x2 = x.mul(x);
-        FloatVector inner = x2.mul(0.044715f).add(1f).mul(x).mul(SQRT_2_OVER_PI);
-        FloatVector t = tanh(inner);
-        FloatVector dInner = x2.mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
-        FloatVector sech2 = t.mul(t).neg().add(1f);
-        return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(dInner));
-    }
-
-    /** 1/(1 + e^−x). */
-    static FloatVector sigmoid(FloatVector x) {
-        return inv(exp(x.neg()).add(1f));
     }
 }
