@@ -1,0 +1,152 @@
+package dev.jgrad.core.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-tiled FMA micro-kernels of {@link VectorSgemm} and the write-back of their tiles into C.
+ *
+ * <p>A micro-kernel multiplies one packed A micro-panel, {@code (MR, kc)} stored column by column
+ * ({@code aPanel[a + p*MR + r] = op(A)[r, p]}), by one packed B micro-panel, {@code (kc, NR)} stored
+ * row by row ({@code bPanel[b + p*NR + j] = op(B)[p, j]}), where {@code NR = 2 · L} and {@code L} is the
+ * vector length. The {@code MR × NR} product lives in {@code 2·MR} vector registers for the whole
+ * k loop. Each step of the loop is an outer product:
+ * <pre>
+ *   b0, b1 = B[p, 0:L], B[p, L:2L]               two vector loads
+ *   for r in 0..MR:  x = broadcast(A[r, p])      one scalar load, broadcast
+ *                    acc[r][0] += x · b0         two FMAs
+ *                    acc[r][1] += x · b1
+ * </pre>
+ * so every loaded value feeds several FMAs ({@code 2·MR} FMAs per {@code MR + 2} loads) and the
+ * {@code 2·MR} independent accumulator chains hide the FMA latency. Each C element is one FMA chain
+ * over p in increasing order, the same whatever the tile shape or the thread that runs it.
+ *
+ * <p>The accumulators are plain locals (C2 keeps them in registers: no boxing, nothing allocated in
+ * the loop); the finished tile goes through a small buffer, {@code tile}, so that one generic
+ * {@link #writeBack} handles full and edge tiles and the alpha/beta update.
+ *
+ * <p>Two shapes: {@code 14×2L} (28 accumulators + 2 B vectors + 1 broadcast = 31 of the 32 AVX-512
+ * registers) and {@code 6×2L} (12 + 2 + 1 = 15 of the 16 AVX2 registers). The code is species
+ * generic: {@link #S} is {@link FloatVector#SPECIES_PREFERRED}, so the same source runs 512-bit
+ * (14×32, 6×32) or 256-bit (14×16, 6×16) vectors.
+ */
+final class SgemmMicroKernels {
+
+    /** The vector species every kernel uses; a constant, so C2 intrinsifies every vector operation. */
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector (16 for AVX-512, 8 for AVX2). */
+    static final int L = S.length();
+    /** Columns of every micro-tile: two vectors. */
+    static final int NR = 2 * L;
+
+    private SgemmMicroKernels() {}
+
+    /** Runs the {@code mr × NR} kernel ({@code mr} is 14 or 6) and leaves the tile in {@code tile}. */
+    static void multiply(int mr, int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
+        if (mr == 14) kernel14x2(kc, aPanel, a, bPanel, b, tile);
+        else kernel6x2(kc, aPanel, a, bPanel, b, tile);
+    }
+
+    /**
+     * {@code C[i0 + r, j0 + j] = alpha · tile[r, j] + beta · C[...]} for {@code r < rows, j < cols};
+     * with {@code beta == 0} the old C is not read (NaN in C does not leak in). The tile is
+     * {@code (mr, NR)} row-major. Vector and scalar paths do the same float operations in the same
+     * order, so a C element does not depend on which path wrote it.
+     */
+    static void writeBack(float[] tile, int rows, int cols, float alpha, float beta,
+                          float[] c, int cIndex, int ldc) {
+        int fullVectors = cols / L;
+        for (int r = 0; r < rows; r++, cIndex += ldc) {
+            int t = r * NR;
+            int j = 0;
+            if (beta == 0f) {
+                for (int v = 0; v < fullVectors; v++, j += L) {
+                    FloatVector.fromArray(S, tile, t + j).mul(alpha).intoArray(c, cIndex + j);
+                }
+                for (; j < cols; j++) c[cIndex + j] = alpha * tile[t + j];
+            } else {
+                for (int v = 0; v < fullVectors; v++, j += L) {
+                    FloatVector old = FloatVector.fromArray(S, c, cIndex + j);
+                    FloatVector.fromArray(S, tile, t + j).mul(alpha).add(old.mul(beta)).intoArray(c, cIndex + j);
+                }
+                for (; j < cols; j++) c[cIndex + j] = alpha * tile[t + j] + beta * c[cIndex + j];
+            }
+        }
+    }
+
+    static void kernel14x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
+        FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
+        FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
+        FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
+        FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
+        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
+        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
+        FloatVector c06a = FloatVector.zero(S), c06b = FloatVector.zero(S);
+        FloatVector c07a = FloatVector.zero(S), c07b = FloatVector.zero(S);
+        FloatVector c08a = FloatVector.zero(S), c08b = FloatVector.zero(S);
+        FloatVector c09a = FloatVector.zero(S), c09b = FloatVector.zero(S);
+        FloatVector c10a = FloatVector.zero(S), c10b = FloatVector.zero(S);
+        FloatVector c11a = FloatVector.zero(S), c11b = FloatVector.zero(S);
+        FloatVector c12a = FloatVector.zero(S), c12b = FloatVector.zero(S);
+        FloatVector c13a = FloatVector.zero(S), c13b = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, a += 14, b += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
+            FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, aPanel[a + 0]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, aPanel[a + 1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, aPanel[a + 2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, aPanel[a + 3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, aPanel[a + 4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, aPanel[a + 5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+            x = FloatVector.broadcast(S, aPanel[a + 6]); c06a = x.fma(b0, c06a); c06b = x.fma(b1, c06b);
+            x = FloatVector.broadcast(S, aPanel[a + 7]); c07a = x.fma(b0, c07a); c07b = x.fma(b1, c07b);
+            x = FloatVector.broadcast(S, aPanel[a + 8]); c08a = x.fma(b0, c08a); c08b = x.fma(b1, c08b);
+            x = FloatVector.broadcast(S, aPanel[a + 9]); c09a = x.fma(b0, c09a); c09b = x.fma(b1, c09b);
+            x = FloatVector.broadcast(S, aPanel[a + 10]); c10a = x.fma(b0, c10a); c10b = x.fma(b1, c10b);
+            x = FloatVector.broadcast(S, aPanel[a + 11]); c11a = x.fma(b0, c11a); c11b = x.fma(b1, c11b);
+            x = FloatVector.broadcast(S, aPanel[a + 12]); c12a = x.fma(b0, c12a); c12b = x.fma(b1, c12b);
+            x = FloatVector.broadcast(S, aPanel[a + 13]); c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
+        }
+        c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
+        c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
+        c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
+        c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
+        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
+        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
+        c06a.intoArray(tile, 12 * L); c06b.intoArray(tile, 13 * L);
+        c07a.intoArray(tile, 14 * L); c07b.intoArray(tile, 15 * L);
+        c08a.intoArray(tile, 16 * L); c08b.intoArray(tile, 17 * L);
+        c09a.intoArray(tile, 18 * L); c09b.intoArray(tile, 19 * L);
+        c10a.intoArray(tile, 20 * L); c10b.intoArray(tile, 21 * L);
+        c11a.intoArray(tile, 22 * L); c11b.intoArray(tile, 23 * L);
+        c12a.intoArray(tile, 24 * L); c12b.intoArray(tile, 25 * L);
+        c13a.intoArray(tile, 26 * L); c13b.intoArray(tile, 27 * L);
+    }
+
+    static void kernel6x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
+        FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
+        FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
+        FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
+        FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
+        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
+        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, a += 6, b += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
+            FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, aPanel[a + 0]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, aPanel[a + 1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, aPanel[a + 2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, aPanel[a + 3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, aPanel[a + 4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, aPanel[a + 5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+        }
+        c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
+        c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
+        c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
+        c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
+        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
+        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
+    }
+}
