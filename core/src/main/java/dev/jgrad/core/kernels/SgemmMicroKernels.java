@@ -6,11 +6,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The register-tiled FMA micro-kernels of {@link VectorSgemm} and the write-back of their tiles into C.
  *
- * <p>A micro-kernel multiplies one packed A micro-panel, {@code (MR, kc)} stored column by column
- * ({@code aPanel[a + p*MR + r] = op(A)[r, p]}), by one packed B micro-panel, {@code (kc, NR)} stored
- * row by row ({@code bPanel[b + p*NR + j] = op(B)[p, j]}), where {@code NR = 2 · L} and {@code L} is the
- * vector length. The {@code MR × NR} product lives in {@code 2·MR} vector registers for the whole
- * k loop. Each step of the loop is an outer product:
+ * <p>A micro-kernel multiplies one packed A micro-panel, {@code (MR, kc)} stored row by row with the
+ * constant row stride {@link #AS} ({@code aPanel[a + r*AS + p] = op(A)[r, p]}), by one packed B
+ * micro-panel, {@code (kc, NR)} stored row by row ({@code bPanel[b + p*NR + j] = op(B)[p, j]}), where
+ * {@code NR = 2·L} and {@code L} is the vector length. The {@code MR × NR} product lives in
+ * {@code 2·MR} vector registers for the whole k loop. Each step of the loop is an outer product:
  * <pre>
  *   b0, b1 = B[p, 0:L], B[p, L:2L]               two vector loads
  *   for r in 0..MR:  x = broadcast(A[r, p])      one scalar load, broadcast
@@ -21,11 +21,14 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code 2·MR} independent accumulator chains hide the FMA latency. Each C element is one FMA chain
  * over p in increasing order, the same whatever the tile shape or the thread that runs it.
  *
- * <p>The accumulators are plain locals (C2 keeps them in registers: no boxing, nothing allocated in
- * the loop); the finished tile goes through a small buffer, {@code tile}, so that one generic
+ * <p>Why these choices, for the JIT: the species and {@code AS} are constants, so every A address is
+ * {@code a + constant} and every B address {@code b + constant}, both linear in the loop counter; C2
+ * then hoists all bounds checks out of the loop and folds the offsets into the load instructions.
+ * The accumulators are plain locals, which C2 keeps in registers (no boxing, nothing allocated in the
+ * loop). The finished tile goes through a small buffer, {@code tile}, so that one generic
  * {@link #writeBack} handles full and edge tiles and the alpha/beta update.
  *
- * <p>Two shapes: {@code 14×2L} (28 accumulators + 2 B vectors + 1 broadcast = 31 of the 32 AVX-512
+ * <p>Two shapes: {@code 14×2L} (28 accumulators + 2 B vectors + broadcasts fill the 32 AVX-512
  * registers) and {@code 6×2L} (12 + 2 + 1 = 15 of the 16 AVX2 registers). The code is species
  * generic: {@link #S} is {@link FloatVector#SPECIES_PREFERRED}, so the same source runs 512-bit
  * (14×32, 6×32) or 256-bit (14×16, 6×16) vectors.
@@ -38,6 +41,13 @@ final class SgemmMicroKernels {
     static final int L = S.length();
     /** Columns of every micro-tile: two vectors. */
     static final int NR = 2 * L;
+    /** Largest k block a packed A micro-panel holds. */
+    static final int MAX_KC = 512;
+    /**
+     * Row stride of a packed A micro-panel, a compile-time constant so that C2 folds {@code r * AS}
+     * into the addressing. A little over MAX_KC so that the 14 rows do not all map to the same cache sets.
+     */
+    static final int AS = MAX_KC + 16;
 
     private SgemmMicroKernels() {}
 
@@ -74,6 +84,7 @@ final class SgemmMicroKernels {
         }
     }
 
+    /** The 14×2L kernel: 28 accumulators. */
     static void kernel14x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
         FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
         FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
@@ -89,24 +100,24 @@ final class SgemmMicroKernels {
         FloatVector c11a = FloatVector.zero(S), c11b = FloatVector.zero(S);
         FloatVector c12a = FloatVector.zero(S), c12b = FloatVector.zero(S);
         FloatVector c13a = FloatVector.zero(S), c13b = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++, a += 14, b += 2 * L) {
+        for (int p = 0; p < kc; p++, a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
             FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
             FloatVector x;
-            x = FloatVector.broadcast(S, aPanel[a + 0]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
-            x = FloatVector.broadcast(S, aPanel[a + 1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
-            x = FloatVector.broadcast(S, aPanel[a + 2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
-            x = FloatVector.broadcast(S, aPanel[a + 3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
-            x = FloatVector.broadcast(S, aPanel[a + 4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
-            x = FloatVector.broadcast(S, aPanel[a + 5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
-            x = FloatVector.broadcast(S, aPanel[a + 6]); c06a = x.fma(b0, c06a); c06b = x.fma(b1, c06b);
-            x = FloatVector.broadcast(S, aPanel[a + 7]); c07a = x.fma(b0, c07a); c07b = x.fma(b1, c07b);
-            x = FloatVector.broadcast(S, aPanel[a + 8]); c08a = x.fma(b0, c08a); c08b = x.fma(b1, c08b);
-            x = FloatVector.broadcast(S, aPanel[a + 9]); c09a = x.fma(b0, c09a); c09b = x.fma(b1, c09b);
-            x = FloatVector.broadcast(S, aPanel[a + 10]); c10a = x.fma(b0, c10a); c10b = x.fma(b1, c10b);
-            x = FloatVector.broadcast(S, aPanel[a + 11]); c11a = x.fma(b0, c11a); c11b = x.fma(b1, c11b);
-            x = FloatVector.broadcast(S, aPanel[a + 12]); c12a = x.fma(b0, c12a); c12b = x.fma(b1, c12b);
-            x = FloatVector.broadcast(S, aPanel[a + 13]); c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
+            x = FloatVector.broadcast(S, aPanel[a +  0 * AS]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, aPanel[a +  1 * AS]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, aPanel[a +  2 * AS]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, aPanel[a +  3 * AS]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, aPanel[a +  4 * AS]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, aPanel[a +  5 * AS]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+            x = FloatVector.broadcast(S, aPanel[a +  6 * AS]); c06a = x.fma(b0, c06a); c06b = x.fma(b1, c06b);
+            x = FloatVector.broadcast(S, aPanel[a +  7 * AS]); c07a = x.fma(b0, c07a); c07b = x.fma(b1, c07b);
+            x = FloatVector.broadcast(S, aPanel[a +  8 * AS]); c08a = x.fma(b0, c08a); c08b = x.fma(b1, c08b);
+            x = FloatVector.broadcast(S, aPanel[a +  9 * AS]); c09a = x.fma(b0, c09a); c09b = x.fma(b1, c09b);
+            x = FloatVector.broadcast(S, aPanel[a + 10 * AS]); c10a = x.fma(b0, c10a); c10b = x.fma(b1, c10b);
+            x = FloatVector.broadcast(S, aPanel[a + 11 * AS]); c11a = x.fma(b0, c11a); c11b = x.fma(b1, c11b);
+            x = FloatVector.broadcast(S, aPanel[a + 12 * AS]); c12a = x.fma(b0, c12a); c12b = x.fma(b1, c12b);
+            x = FloatVector.broadcast(S, aPanel[a + 13 * AS]); c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
         }
         c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
         c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
@@ -124,6 +135,7 @@ final class SgemmMicroKernels {
         c13a.intoArray(tile, 26 * L); c13b.intoArray(tile, 27 * L);
     }
 
+    /** The 6×2L kernel: 12 accumulators. */
     static void kernel6x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
         FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
         FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
@@ -131,16 +143,16 @@ final class SgemmMicroKernels {
         FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
         FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
         FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++, a += 6, b += 2 * L) {
+        for (int p = 0; p < kc; p++, a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
             FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
             FloatVector x;
-            x = FloatVector.broadcast(S, aPanel[a + 0]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
-            x = FloatVector.broadcast(S, aPanel[a + 1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
-            x = FloatVector.broadcast(S, aPanel[a + 2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
-            x = FloatVector.broadcast(S, aPanel[a + 3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
-            x = FloatVector.broadcast(S, aPanel[a + 4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
-            x = FloatVector.broadcast(S, aPanel[a + 5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+            x = FloatVector.broadcast(S, aPanel[a +  0 * AS]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, aPanel[a +  1 * AS]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, aPanel[a +  2 * AS]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, aPanel[a +  3 * AS]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, aPanel[a +  4 * AS]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, aPanel[a +  5 * AS]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
         }
         c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
         c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);

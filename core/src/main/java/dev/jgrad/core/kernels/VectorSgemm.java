@@ -2,7 +2,9 @@ package dev.jgrad.core.kernels;
 
 import dev.jgrad.core.parallel.Parallel;
 
+import static dev.jgrad.core.kernels.SgemmMicroKernels.AS;
 import static dev.jgrad.core.kernels.SgemmMicroKernels.L;
+import static dev.jgrad.core.kernels.SgemmMicroKernels.MAX_KC;
 import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
 
 /**
@@ -68,7 +70,7 @@ public final class VectorSgemm implements Sgemm {
      */
     VectorSgemm(int mr, int kc, int mc, int nc, int forcedParts) {
         if (mr != 14 && mr != 6) throw new IllegalArgumentException("mr must be 14 or 6, got " + mr);
-        if (kc < 1 || mc < mr || nc < NR || forcedParts < 0) {
+        if (kc < 1 || kc > MAX_KC || mc < mr || nc < NR || forcedParts < 0) {
             throw new IllegalArgumentException("bad blocking kc=" + kc + " mc=" + mc + " nc=" + nc
                     + " parts=" + forcedParts);
         }
@@ -215,7 +217,7 @@ public final class VectorSgemm implements Sgemm {
         for (int ib = firstPanel; ib < endPanel; ib += mcPanels) {
             int i0 = ib * mr;
             int rows = Math.min(op.m, Math.min(endPanel, ib + mcPanels) * mr) - i0;
-            float[] aPack = ws.aPack(ceilDiv(rows, mr) * mr * depth);
+            float[] aPack = ws.aPack(ceilDiv(rows, mr) * mr * AS);
             SgemmPacking.packA(op.transA, op.a, op.aOffset, op.lda, i0, rows, pc, depth, mr, aPack);
             macroKernel(op, aPack, i0, rows, bPack, 0, nPanels, jc, cols, depth, beta, ws.tile);
         }
@@ -227,7 +229,7 @@ public final class VectorSgemm implements Sgemm {
         int parts = parts(work, nPanels);
         for (int i0 = 0; i0 < op.m; i0 += mc) {
             int rows = Math.min(mc, op.m - i0);
-            float[] aPack = caller.aPack(ceilDiv(rows, mr) * mr * depth);
+            float[] aPack = caller.aPack(ceilDiv(rows, mr) * mr * AS);
             SgemmPacking.packA(op.transA, op.a, op.aOffset, op.lda, i0, rows, pc, depth, mr, aPack);
             int rowStart = i0;
             Parallel.forChunks(parts, (from, to) -> macroKernel(op, aPack, rowStart, rows, bPack,
@@ -243,7 +245,7 @@ public final class VectorSgemm implements Sgemm {
         int aPanels = ceilDiv(rows, mr);
         for (int ip = 0; ip < aPanels; ip++) {
             int liveRows = Math.min(mr, rows - ip * mr);
-            int aIndex = ip * mr * depth;
+            int aIndex = ip * mr * AS;
             int cRow = op.cOffset + (i0 + ip * mr) * op.ldc + jc;
             for (int jp = firstBPanel; jp < endBPanel; jp++) {
                 int j0 = jp * NR;
