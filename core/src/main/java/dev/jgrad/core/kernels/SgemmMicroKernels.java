@@ -54,7 +54,18 @@ final class SgemmMicroKernels {
     /** Runs the {@code mr × NR} kernel ({@code mr} is 14 or 6) and leaves the tile in {@code tile}. */
     static void multiply(int mr, int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
         if (mr == 14) kernel14x2(kc, aPanel, a, bPanel, b, tile);
+        else if (mr == 8) kernel8x2(kc, aPanel, a, bPanel, b, tile);
         else kernel6x2(kc, aPanel, a, bPanel, b, tile);
+    }
+
+    /**
+     * Runs the strided {@code mr × NR} kernel ({@code mr} is 8 or 6) on operands read in place:
+     * {@code A[r, p] = a[aIndex + r·aRow + p·aStep]}, row p of B at {@code b[bIndex + p·bStep]}.
+     */
+    static void multiplyDirect(int mr, int kc, float[] a, int aIndex, int aRow, int aStep,
+                               float[] b, int bIndex, int bStep, float[] tile) {
+        if (mr == 8) direct8x2(kc, a, aIndex, aRow, aStep, b, bIndex, bStep, tile);
+        else direct6x2(kc, a, aIndex, aRow, aStep, b, bIndex, bStep, tile);
     }
 
     /**
@@ -153,6 +164,103 @@ final class SgemmMicroKernels {
             x = FloatVector.broadcast(S, aPanel[a +  3 * AS]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
             x = FloatVector.broadcast(S, aPanel[a +  4 * AS]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
             x = FloatVector.broadcast(S, aPanel[a +  5 * AS]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+        }
+        c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
+        c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
+        c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
+        c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
+        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
+        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
+    }
+
+    /** The 8×2L kernel: 16 accumulators. */
+    static void kernel8x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
+        FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
+        FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
+        FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
+        FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
+        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
+        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
+        FloatVector c06a = FloatVector.zero(S), c06b = FloatVector.zero(S);
+        FloatVector c07a = FloatVector.zero(S), c07b = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, a++, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
+            FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, aPanel[a +  0 * AS]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, aPanel[a +  1 * AS]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, aPanel[a +  2 * AS]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, aPanel[a +  3 * AS]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, aPanel[a +  4 * AS]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, aPanel[a +  5 * AS]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+            x = FloatVector.broadcast(S, aPanel[a +  6 * AS]); c06a = x.fma(b0, c06a); c06b = x.fma(b1, c06b);
+            x = FloatVector.broadcast(S, aPanel[a +  7 * AS]); c07a = x.fma(b0, c07a); c07b = x.fma(b1, c07b);
+        }
+        c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
+        c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
+        c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
+        c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
+        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
+        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
+        c06a.intoArray(tile, 12 * L); c06b.intoArray(tile, 13 * L);
+        c07a.intoArray(tile, 14 * L); c07b.intoArray(tile, 15 * L);
+    }
+
+    /** The 8×2L kernel on strided operands: A[r, p] = a[aIndex + r·aRow + p·aStep], B row p at b[bIndex + p·bStep]. */
+    static void direct8x2(int kc, float[] a, int aIndex, int aRow, int aStep,
+                           float[] b, int bIndex, int bStep, float[] tile) {
+        FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
+        FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
+        FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
+        FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
+        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
+        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
+        FloatVector c06a = FloatVector.zero(S), c06b = FloatVector.zero(S);
+        FloatVector c07a = FloatVector.zero(S), c07b = FloatVector.zero(S);
+        int o1 = 1 * aRow, o2 = 2 * aRow, o3 = 3 * aRow, o4 = 4 * aRow, o5 = 5 * aRow, o6 = 6 * aRow, o7 = 7 * aRow;
+        for (int p = 0; p < kc; p++, aIndex += aStep, bIndex += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bIndex);
+            FloatVector b1 = FloatVector.fromArray(S, b, bIndex + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[aIndex]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, a[aIndex + o1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, a[aIndex + o2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, a[aIndex + o3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, a[aIndex + o4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, a[aIndex + o5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
+            x = FloatVector.broadcast(S, a[aIndex + o6]); c06a = x.fma(b0, c06a); c06b = x.fma(b1, c06b);
+            x = FloatVector.broadcast(S, a[aIndex + o7]); c07a = x.fma(b0, c07a); c07b = x.fma(b1, c07b);
+        }
+        c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
+        c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
+        c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
+        c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
+        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
+        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
+        c06a.intoArray(tile, 12 * L); c06b.intoArray(tile, 13 * L);
+        c07a.intoArray(tile, 14 * L); c07b.intoArray(tile, 15 * L);
+    }
+
+    /** The 6×2L kernel on strided operands: A[r, p] = a[aIndex + r·aRow + p·aStep], B row p at b[bIndex + p·bStep]. */
+    static void direct6x2(int kc, float[] a, int aIndex, int aRow, int aStep,
+                           float[] b, int bIndex, int bStep, float[] tile) {
+        FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
+        FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
+        FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
+        FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
+        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
+        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
+        int o1 = 1 * aRow, o2 = 2 * aRow, o3 = 3 * aRow, o4 = 4 * aRow, o5 = 5 * aRow;
+        for (int p = 0; p < kc; p++, aIndex += aStep, bIndex += bStep) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bIndex);
+            FloatVector b1 = FloatVector.fromArray(S, b, bIndex + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[aIndex]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
+            x = FloatVector.broadcast(S, a[aIndex + o1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
+            x = FloatVector.broadcast(S, a[aIndex + o2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
+            x = FloatVector.broadcast(S, a[aIndex + o3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
+            x = FloatVector.broadcast(S, a[aIndex + o4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
+            x = FloatVector.broadcast(S, a[aIndex + o5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
         }
         c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
         c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
