@@ -28,10 +28,21 @@ import jdk.incubator.vector.VectorSpecies;
  * loop). The finished tile goes through a small buffer, {@code tile}, so that one generic
  * {@link #writeBack} handles full and edge tiles and the alpha/beta update.
  *
- * <p>Two shapes: {@code 14×2L} (28 accumulators + 2 B vectors + broadcasts fill the 32 AVX-512
- * registers) and {@code 6×2L} (12 + 2 + 1 = 15 of the 16 AVX2 registers). The code is species
- * generic: {@link #S} is {@link FloatVector#SPECIES_PREFERRED}, so the same source runs 512-bit
- * (14×32, 6×32) or 256-bit (14×16, 6×16) vectors.
+ * <p>Shapes, chosen by measurement on an AVX-512 Zen 4 (one 512-bit FMA per cycle per core): 8×2L for
+ * 512-bit vectors, 8×32: 16 accumulators + 2 B vectors + 1 broadcast = 19 of the 32 registers;
+ * 6×2L for 256-bit vectors, 6×16: 12 + 2 + 1 = 15 of the 16 AVX2 registers. In isolation (operands
+ * in L1/L2) 14×32, 12×32 and 8×32 all ran at ~116 GFLOPS on one core; 8×48 and 6×64 lost 7-14% (their
+ * KC×48/64 B micro-panels overflow L1) and 10×48 spilled registers. In whole GEMMs 8×32 beat 14×32 by
+ * 3-6%: its 12 KiB A micro-panel leaves more of the 32 KiB L1 to the B panels streaming past, and
+ * 8 divides the usual m (14 leaves padded rows). Its 16 independent accumulator chains
+ * also cover FMA latency times throughput on cores with two 512-bit FMA pipes (4 cycles × 2 = 8).
+ *
+ * <p>The code is species generic: {@link #S} is {@link FloatVector#SPECIES_PREFERRED}, so the same
+ * source runs 512-bit or 256-bit vectors ({@code -XX:MaxVectorSize=32} selects the latter here).
+ *
+ * <p>The "direct" kernels do the same on operands read in place, with run-time strides, for the
+ * small-problem path of {@link VectorSgemm}: C2 cannot hoist their bounds checks (one compare per
+ * broadcast), which costs nothing measurable while the FMAs are the bottleneck and saves the copy.
  */
 final class SgemmMicroKernels {
 
@@ -45,16 +56,16 @@ final class SgemmMicroKernels {
     static final int MAX_KC = 512;
     /**
      * Row stride of a packed A micro-panel, a compile-time constant so that C2 folds {@code r * AS}
-     * into the addressing. A little over MAX_KC so that the 14 rows do not all map to the same cache sets.
+     * into the addressing. A little over MAX_KC so that the rows of a panel do not all map to the same
+     * cache sets.
      */
     static final int AS = MAX_KC + 16;
 
     private SgemmMicroKernels() {}
 
-    /** Runs the {@code mr × NR} kernel ({@code mr} is 14 or 6) and leaves the tile in {@code tile}. */
+    /** Runs the packed {@code mr × NR} kernel ({@code mr} is 8 or 6) and leaves the tile in {@code tile}. */
     static void multiply(int mr, int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
-        if (mr == 14) kernel14x2(kc, aPanel, a, bPanel, b, tile);
-        else if (mr == 8) kernel8x2(kc, aPanel, a, bPanel, b, tile);
+        if (mr == 8) kernel8x2(kc, aPanel, a, bPanel, b, tile);
         else kernel6x2(kc, aPanel, a, bPanel, b, tile);
     }
 
@@ -93,57 +104,6 @@ final class SgemmMicroKernels {
                 for (; j < cols; j++) c[cIndex + j] = alpha * tile[t + j] + beta * c[cIndex + j];
             }
         }
-    }
-
-    /** The 14×2L kernel: 28 accumulators. */
-    static void kernel14x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
-        FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
-        FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
-        FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
-        FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
-        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
-        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
-        FloatVector c06a = FloatVector.zero(S), c06b = FloatVector.zero(S);
-        FloatVector c07a = FloatVector.zero(S), c07b = FloatVector.zero(S);
-        FloatVector c08a = FloatVector.zero(S), c08b = FloatVector.zero(S);
-        FloatVector c09a = FloatVector.zero(S), c09b = FloatVector.zero(S);
-        FloatVector c10a = FloatVector.zero(S), c10b = FloatVector.zero(S);
-        FloatVector c11a = FloatVector.zero(S), c11b = FloatVector.zero(S);
-        FloatVector c12a = FloatVector.zero(S), c12b = FloatVector.zero(S);
-        FloatVector c13a = FloatVector.zero(S), c13b = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++, a++, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
-            FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, aPanel[a +  0 * AS]); c00a = x.fma(b0, c00a); c00b = x.fma(b1, c00b);
-            x = FloatVector.broadcast(S, aPanel[a +  1 * AS]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
-            x = FloatVector.broadcast(S, aPanel[a +  2 * AS]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
-            x = FloatVector.broadcast(S, aPanel[a +  3 * AS]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
-            x = FloatVector.broadcast(S, aPanel[a +  4 * AS]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
-            x = FloatVector.broadcast(S, aPanel[a +  5 * AS]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
-            x = FloatVector.broadcast(S, aPanel[a +  6 * AS]); c06a = x.fma(b0, c06a); c06b = x.fma(b1, c06b);
-            x = FloatVector.broadcast(S, aPanel[a +  7 * AS]); c07a = x.fma(b0, c07a); c07b = x.fma(b1, c07b);
-            x = FloatVector.broadcast(S, aPanel[a +  8 * AS]); c08a = x.fma(b0, c08a); c08b = x.fma(b1, c08b);
-            x = FloatVector.broadcast(S, aPanel[a +  9 * AS]); c09a = x.fma(b0, c09a); c09b = x.fma(b1, c09b);
-            x = FloatVector.broadcast(S, aPanel[a + 10 * AS]); c10a = x.fma(b0, c10a); c10b = x.fma(b1, c10b);
-            x = FloatVector.broadcast(S, aPanel[a + 11 * AS]); c11a = x.fma(b0, c11a); c11b = x.fma(b1, c11b);
-            x = FloatVector.broadcast(S, aPanel[a + 12 * AS]); c12a = x.fma(b0, c12a); c12b = x.fma(b1, c12b);
-            x = FloatVector.broadcast(S, aPanel[a + 13 * AS]); c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
-        }
-        c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
-        c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
-        c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
-        c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
-        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
-        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
-        c06a.intoArray(tile, 12 * L); c06b.intoArray(tile, 13 * L);
-        c07a.intoArray(tile, 14 * L); c07b.intoArray(tile, 15 * L);
-        c08a.intoArray(tile, 16 * L); c08b.intoArray(tile, 17 * L);
-        c09a.intoArray(tile, 18 * L); c09b.intoArray(tile, 19 * L);
-        c10a.intoArray(tile, 20 * L); c10b.intoArray(tile, 21 * L);
-        c11a.intoArray(tile, 22 * L); c11b.intoArray(tile, 23 * L);
-        c12a.intoArray(tile, 24 * L); c12b.intoArray(tile, 25 * L);
-        c13a.intoArray(tile, 26 * L); c13b.intoArray(tile, 27 * L);
     }
 
     /** The 6×2L kernel: 12 accumulators. */

@@ -30,9 +30,9 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  * BLIS order, and large KC (384: fewer passes over C) beat small.
  *
  * <p>The transposes are absorbed by packing ({@link SgemmPacking}); edge tiles are zero-padded there
- * and clipped on write-back. The micro-kernels are in {@link SgemmMicroKernels}: {@code 14×32} for
+ * and clipped on write-back. The micro-kernels are in {@link SgemmMicroKernels}: {@code 8×32} for
  * 512-bit vectors, {@code 6×16} when the preferred species is 256-bit (AVX2 has only 16 vector
- * registers).
+ * registers); that class also says why these shapes.
  *
  * <h2>Determinism</h2>
  * Each C element is computed by exactly one thread: an FMA chain over p in increasing order inside a
@@ -52,10 +52,10 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  */
 public final class VectorSgemm implements Sgemm {
 
-    /** k block: an MR×KC A micro-panel (14·384 floats = 21 KiB) stays in L1 while B streams past. */
+    /** k block: an MR×KC A micro-panel (8·384 floats = 12 KiB) stays in L1 while B streams past. */
     static final int DEFAULT_KC = 384;
     /** m block: rows of A packed at a time by one thread (one MC×KC block, 0.7 MiB, in L2). */
-    static final int DEFAULT_MC = 14 * 24;
+    static final int DEFAULT_MC = 336;
     /** n block: a KC×NC packed B block (6 MiB at most) lives in L3; packed once per k block. */
     static final int DEFAULT_NC = 4096;
     /** Multiply-adds below which a run of work is not worth handing to another thread. */
@@ -73,17 +73,17 @@ public final class VectorSgemm implements Sgemm {
 
     /** The tuned kernel for this machine's preferred vector species. */
     public VectorSgemm() {
-        this(L >= 16 ? 14 : 6, DEFAULT_KC, DEFAULT_MC, DEFAULT_NC, 0, DEFAULT_SMALL_WORK);
+        this(L >= 16 ? 8 : 6, DEFAULT_KC, DEFAULT_MC, DEFAULT_NC, 0, DEFAULT_SMALL_WORK);
     }
 
     /**
-     * A kernel with explicit blocking, for tests and tuning. {@code mr} is 14 or 6; {@code mc} is
+     * A kernel with explicit blocking, for tests and tuning. {@code mr} is 8 or 6; {@code mc} is
      * rounded down to a multiple of mr and {@code nc} to a multiple of NR; {@code forcedParts > 0}
      * fixes how many runs each parallel step is split into (0: chosen from the thread count);
      * products of at most {@code smallWork} multiply-adds with {@code k <= kc} take the small path.
      */
     VectorSgemm(int mr, int kc, int mc, int nc, int forcedParts, long smallWork) {
-        if (mr != 14 && mr != 8 && mr != 6) throw new IllegalArgumentException("mr must be 14, 8 or 6, got " + mr);
+        if (mr != 8 && mr != 6) throw new IllegalArgumentException("mr must be 8 or 6, got " + mr);
         if (kc < 1 || kc > MAX_KC || mc < mr || nc < NR || forcedParts < 0) {
             throw new IllegalArgumentException("bad blocking kc=" + kc + " mc=" + mc + " nc=" + nc
                     + " parts=" + forcedParts);
@@ -94,11 +94,6 @@ public final class VectorSgemm implements Sgemm {
         this.nc = nc / NR * NR;
         this.forcedParts = forcedParts;
         this.smallWork = smallWork;
-    }
-
-    /** Rows of the micro-tile (14 or 6). */
-    int mr() {
-        return mr;
     }
 
     @Override
@@ -161,7 +156,7 @@ public final class VectorSgemm implements Sgemm {
     private static final class Workspace {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
-        final float[] tile = new float[14 * NR];
+        final float[] tile = new float[8 * NR];
 
         float[] aPack(int size) {
             if (aPack.length < size) aPack = new float[size];

@@ -35,8 +35,8 @@ class VectorSgemmTest {
      */
     private static final Sgemm[] FAST = {
             new VectorSgemm(),
-            new VectorSgemm(14, 384, 336, 4096, 0, Long.MAX_VALUE),
-            new VectorSgemm(14, 8, 28, 64, 3, 0),
+            new VectorSgemm(8, 384, 336, 4096, 0, Long.MAX_VALUE),
+            new VectorSgemm(8, 8, 28, 64, 3, 0),
             new VectorSgemm(6, 16, 12, 32, 2, 0),
             new VectorSgemm(8, 24, 16, 96, 0, 0),
     };
@@ -242,10 +242,10 @@ class VectorSgemmTest {
         // small-problem path (taken when k <= 96 by the last variant): bit-identical C.
         int kc = 96;
         VectorSgemm[] variants = {
-                new VectorSgemm(14, kc, 14, 32, 1, 0), new VectorSgemm(14, kc, 56, 64, 2, 0),
-                new VectorSgemm(14, kc, 140, 4096, 3, 0), new VectorSgemm(6, kc, 30, 96, 7, 0),
-                new VectorSgemm(6, kc, 600, 4096, 0, 0), new VectorSgemm(14, kc, 336, 4096, 0, 0),
-                new VectorSgemm(8, kc, 64, 4096, 0, 0), new VectorSgemm(14, kc, 336, 4096, 0, Long.MAX_VALUE),
+                new VectorSgemm(8, kc, 14, 32, 1, 0), new VectorSgemm(8, kc, 56, 64, 2, 0),
+                new VectorSgemm(8, kc, 140, 4096, 3, 0), new VectorSgemm(6, kc, 30, 96, 7, 0),
+                new VectorSgemm(6, kc, 600, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, 0),
+                new VectorSgemm(8, kc, 64, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, Long.MAX_VALUE),
         };
         int[][] shapes = {{333, 257, 500}, {20, 900, 100}, {1, 300, 97}, {250, 3, 200}, {70, 95, 96}, {17, 64, 33}};
         long seed = 500;
