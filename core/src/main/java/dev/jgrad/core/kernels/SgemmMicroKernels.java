@@ -28,14 +28,21 @@ import jdk.incubator.vector.VectorSpecies;
  * loop). The finished tile goes through a small buffer, {@code tile}, so that one generic
  * {@link #writeBack} handles full and edge tiles and the alpha/beta update.
  *
- * <p>Shapes, chosen by measurement on an AVX-512 Zen 4 (one 512-bit FMA per cycle per core): 8×2L for
- * 512-bit vectors, 8×32: 16 accumulators + 2 B vectors + 1 broadcast = 19 of the 32 registers;
- * 6×2L for 256-bit vectors, 6×16: 12 + 2 + 1 = 15 of the 16 AVX2 registers. In isolation (operands
- * in L1/L2) 14×32, 12×32 and 8×32 all ran at ~116 GFLOPS on one core; 8×48 and 6×64 lost 7-14% (their
- * KC×48/64 B micro-panels overflow L1) and 10×48 spilled registers. In whole GEMMs 8×32 beat 14×32 by
- * 3-6%: its 12 KiB A micro-panel leaves more of the 32 KiB L1 to the B panels streaming past, and
- * 8 divides the usual m (14 leaves padded rows). Its 16 independent accumulator chains
- * also cover FMA latency times throughput on cores with two 512-bit FMA pipes (4 cycles × 2 = 8).
+ * <p>Shapes, chosen by measurement on an AVX-512 Zen 4 (one 512-bit or two 256-bit FMAs per cycle per
+ * core): 8×2L for 512-bit vectors, 8×32: 16 accumulators + 2 B vectors + broadcasts, within the 32
+ * registers; 4×2L for 256-bit vectors, 4×16. In isolation (operands in L1/L2) 14×32, 12×32 and 8×32
+ * all ran at ~116 GFLOPS on one core; 8×48 and 6×64 lost 7-14% (their KC×48/64 B micro-panels
+ * overflow L1) and 10×48 spilled registers. In whole GEMMs 8×32 beat 14×32 by 3-6%: its 12 KiB A
+ * micro-panel leaves more of the 32 KiB L1 to the B panels streaming past, and 8 divides the usual m
+ * (14 leaves padded rows). Its 16 independent accumulator chains also cover FMA latency times
+ * throughput on cores with two 512-bit FMA pipes (4 cycles × 2 = 8).
+ *
+ * <p>The 256-bit shape is set by AVX2's 16 registers and by C2, which may load several broadcasts of
+ * a k step ahead of their FMAs (it did for 5 and 6 rows): up to {@code 2·MR + MR + 2} live registers,
+ * so 4 rows is the most that surely does not spill. With {@code -XX:UseAVX=2} (true AVX2) 6×16 and
+ * even 5×16 spilled an accumulator to the stack, putting a store and a reload on its FMA chain, and
+ * ran at 40-47 GFLOPS against 106 for 4×16; with 32 registers ({@code -XX:MaxVectorSize=32} on
+ * AVX-512) 6×16 did 114 and 4×16 108.
  *
  * <p>The code is species generic: {@link #S} is {@link FloatVector#SPECIES_PREFERRED}, so the same
  * source runs 512-bit or 256-bit vectors ({@code -XX:MaxVectorSize=32} selects the latter here).
@@ -63,20 +70,20 @@ final class SgemmMicroKernels {
 
     private SgemmMicroKernels() {}
 
-    /** Runs the packed {@code mr × NR} kernel ({@code mr} is 8 or 6) and leaves the tile in {@code tile}. */
+    /** Runs the packed {@code mr × NR} kernel ({@code mr} is 8 or 4) and leaves the tile in {@code tile}. */
     static void multiply(int mr, int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
         if (mr == 8) kernel8x2(kc, aPanel, a, bPanel, b, tile);
-        else kernel6x2(kc, aPanel, a, bPanel, b, tile);
+        else kernel4x2(kc, aPanel, a, bPanel, b, tile);
     }
 
     /**
-     * Runs the strided {@code mr × NR} kernel ({@code mr} is 8 or 6) on operands read in place:
+     * Runs the strided {@code mr × NR} kernel ({@code mr} is 8 or 4) on operands read in place:
      * {@code A[r, p] = a[aIndex + r·aRow + p·aStep]}, row p of B at {@code b[bIndex + p·bStep]}.
      */
     static void multiplyDirect(int mr, int kc, float[] a, int aIndex, int aRow, int aStep,
                                float[] b, int bIndex, int bStep, float[] tile) {
         if (mr == 8) direct8x2(kc, a, aIndex, aRow, aStep, b, bIndex, bStep, tile);
-        else direct6x2(kc, a, aIndex, aRow, aStep, b, bIndex, bStep, tile);
+        else direct4x2(kc, a, aIndex, aRow, aStep, b, bIndex, bStep, tile);
     }
 
     /**
@@ -106,14 +113,12 @@ final class SgemmMicroKernels {
         }
     }
 
-    /** The 6×2L kernel: 12 accumulators. */
-    static void kernel6x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
+    /** The 4×2L kernel: 8 accumulators. */
+    static void kernel4x2(int kc, float[] aPanel, int a, float[] bPanel, int b, float[] tile) {
         FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
         FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
         FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
         FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
-        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
-        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
         for (int p = 0; p < kc; p++, a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bPanel, b);
             FloatVector b1 = FloatVector.fromArray(S, bPanel, b + L);
@@ -122,15 +127,11 @@ final class SgemmMicroKernels {
             x = FloatVector.broadcast(S, aPanel[a +  1 * AS]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
             x = FloatVector.broadcast(S, aPanel[a +  2 * AS]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
             x = FloatVector.broadcast(S, aPanel[a +  3 * AS]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
-            x = FloatVector.broadcast(S, aPanel[a +  4 * AS]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
-            x = FloatVector.broadcast(S, aPanel[a +  5 * AS]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
         }
         c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
         c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
         c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
         c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
-        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
-        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
     }
 
     /** The 8×2L kernel: 16 accumulators. */
@@ -201,16 +202,14 @@ final class SgemmMicroKernels {
         c07a.intoArray(tile, 14 * L); c07b.intoArray(tile, 15 * L);
     }
 
-    /** The 6×2L kernel on strided operands: A[r, p] = a[aIndex + r·aRow + p·aStep], B row p at b[bIndex + p·bStep]. */
-    static void direct6x2(int kc, float[] a, int aIndex, int aRow, int aStep,
+    /** The 4×2L kernel on strided operands: A[r, p] = a[aIndex + r·aRow + p·aStep], B row p at b[bIndex + p·bStep]. */
+    static void direct4x2(int kc, float[] a, int aIndex, int aRow, int aStep,
                            float[] b, int bIndex, int bStep, float[] tile) {
         FloatVector c00a = FloatVector.zero(S), c00b = FloatVector.zero(S);
         FloatVector c01a = FloatVector.zero(S), c01b = FloatVector.zero(S);
         FloatVector c02a = FloatVector.zero(S), c02b = FloatVector.zero(S);
         FloatVector c03a = FloatVector.zero(S), c03b = FloatVector.zero(S);
-        FloatVector c04a = FloatVector.zero(S), c04b = FloatVector.zero(S);
-        FloatVector c05a = FloatVector.zero(S), c05b = FloatVector.zero(S);
-        int o1 = 1 * aRow, o2 = 2 * aRow, o3 = 3 * aRow, o4 = 4 * aRow, o5 = 5 * aRow;
+        int o1 = 1 * aRow, o2 = 2 * aRow, o3 = 3 * aRow;
         for (int p = 0; p < kc; p++, aIndex += aStep, bIndex += bStep) {
             FloatVector b0 = FloatVector.fromArray(S, b, bIndex);
             FloatVector b1 = FloatVector.fromArray(S, b, bIndex + L);
@@ -219,14 +218,10 @@ final class SgemmMicroKernels {
             x = FloatVector.broadcast(S, a[aIndex + o1]); c01a = x.fma(b0, c01a); c01b = x.fma(b1, c01b);
             x = FloatVector.broadcast(S, a[aIndex + o2]); c02a = x.fma(b0, c02a); c02b = x.fma(b1, c02b);
             x = FloatVector.broadcast(S, a[aIndex + o3]); c03a = x.fma(b0, c03a); c03b = x.fma(b1, c03b);
-            x = FloatVector.broadcast(S, a[aIndex + o4]); c04a = x.fma(b0, c04a); c04b = x.fma(b1, c04b);
-            x = FloatVector.broadcast(S, a[aIndex + o5]); c05a = x.fma(b0, c05a); c05b = x.fma(b1, c05b);
         }
         c00a.intoArray(tile, 0 * L); c00b.intoArray(tile, 1 * L);
         c01a.intoArray(tile, 2 * L); c01b.intoArray(tile, 3 * L);
         c02a.intoArray(tile, 4 * L); c02b.intoArray(tile, 5 * L);
         c03a.intoArray(tile, 6 * L); c03b.intoArray(tile, 7 * L);
-        c04a.intoArray(tile, 8 * L); c04b.intoArray(tile, 9 * L);
-        c05a.intoArray(tile, 10 * L); c05b.intoArray(tile, 11 * L);
     }
 }

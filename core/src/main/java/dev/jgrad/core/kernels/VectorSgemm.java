@@ -31,7 +31,7 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  *
  * <p>The transposes are absorbed by packing ({@link SgemmPacking}); edge tiles are zero-padded there
  * and clipped on write-back. The micro-kernels are in {@link SgemmMicroKernels}: {@code 8×32} for
- * 512-bit vectors, {@code 6×16} when the preferred species is 256-bit (AVX2 has only 16 vector
+ * 512-bit vectors, {@code 4×16} when the preferred species is 256-bit (AVX2 has only 16 vector
  * registers); that class also says why these shapes.
  *
  * <h2>Determinism</h2>
@@ -68,22 +68,22 @@ public final class VectorSgemm implements Sgemm {
 
     private final int mr, kc, mc, nc, forcedParts;
     private final long smallWork;
-    /** Tile height of the small-problem path: 8 rows (16 accumulators) for 512-bit vectors, else 6. */
-    private final int directMr = L >= 16 ? 8 : 6;
+    /** Tile height of the small-problem path: 8 rows for 512-bit vectors, 4 for 256-bit. */
+    private final int directMr = L >= 16 ? 8 : 4;
 
     /** The tuned kernel for this machine's preferred vector species. */
     public VectorSgemm() {
-        this(L >= 16 ? 8 : 6, DEFAULT_KC, DEFAULT_MC, DEFAULT_NC, 0, DEFAULT_SMALL_WORK);
+        this(L >= 16 ? 8 : 4, DEFAULT_KC, DEFAULT_MC, DEFAULT_NC, 0, DEFAULT_SMALL_WORK);
     }
 
     /**
-     * A kernel with explicit blocking, for tests and tuning. {@code mr} is 8 or 6; {@code mc} is
+     * A kernel with explicit blocking, for tests and tuning. {@code mr} is 8 or 4; {@code mc} is
      * rounded down to a multiple of mr and {@code nc} to a multiple of NR; {@code forcedParts > 0}
      * fixes how many runs each parallel step is split into (0: chosen from the thread count);
      * products of at most {@code smallWork} multiply-adds with {@code k <= kc} take the small path.
      */
     VectorSgemm(int mr, int kc, int mc, int nc, int forcedParts, long smallWork) {
-        if (mr != 8 && mr != 6) throw new IllegalArgumentException("mr must be 8 or 6, got " + mr);
+        if (mr != 8 && mr != 4) throw new IllegalArgumentException("mr must be 8 or 4, got " + mr);
         if (kc < 1 || kc > MAX_KC || mc < mr || nc < NR || forcedParts < 0) {
             throw new IllegalArgumentException("bad blocking kc=" + kc + " mc=" + mc + " nc=" + nc
                     + " parts=" + forcedParts);

@@ -30,14 +30,14 @@ class VectorSgemmTest {
     private static final Sgemm REFERENCE = new ReferenceSgemm();
     /**
      * The default kernel (small products take the unpacked path), one that takes the unpacked path
-     * whenever k fits one block, and packed-only variants that force several k blocks, the 6- and
+     * whenever k fits one block, and packed-only variants that force several k blocks, the 4- and
      * 8-row kernels and fixed splits.
      */
     private static final Sgemm[] FAST = {
             new VectorSgemm(),
             new VectorSgemm(8, 384, 336, 4096, 0, Long.MAX_VALUE),
             new VectorSgemm(8, 8, 28, 64, 3, 0),
-            new VectorSgemm(6, 16, 12, 32, 2, 0),
+            new VectorSgemm(4, 16, 12, 32, 2, 0),
             new VectorSgemm(8, 24, 16, 96, 0, 0),
     };
 
@@ -243,8 +243,8 @@ class VectorSgemmTest {
         int kc = 96;
         VectorSgemm[] variants = {
                 new VectorSgemm(8, kc, 14, 32, 1, 0), new VectorSgemm(8, kc, 56, 64, 2, 0),
-                new VectorSgemm(8, kc, 140, 4096, 3, 0), new VectorSgemm(6, kc, 30, 96, 7, 0),
-                new VectorSgemm(6, kc, 600, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, 0),
+                new VectorSgemm(8, kc, 140, 4096, 3, 0), new VectorSgemm(4, kc, 30, 96, 7, 0),
+                new VectorSgemm(4, kc, 600, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, 0),
                 new VectorSgemm(8, kc, 64, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, Long.MAX_VALUE),
         };
         int[][] shapes = {{333, 257, 500}, {20, 900, 100}, {1, 300, 97}, {250, 3, 200}, {70, 95, 96}, {17, 64, 33}};
