@@ -29,8 +29,8 @@ class VectorSgemmTest {
     private static final int[] ODD = {1, 7, 15, 17, 33};
     private static final Sgemm REFERENCE = new ReferenceSgemm();
     /**
-     * The default kernel (small products take the unpacked path), one that takes the unpacked path
-     * whenever k fits one block, and packed-only variants that force several k blocks, the 4- and
+     * The default kernel (products with a small B take the unpacked direct path), one that takes the
+     * direct path whenever k fits one block, and packed-only variants that force several k blocks, the 4- and
      * 8-row kernels and fixed splits.
      */
     private static final Sgemm[] FAST = {
@@ -239,13 +239,14 @@ class VectorSgemmTest {
     @Test
     void resultsDoNotDependOnThreadsPartitionOrTileShape() {
         // Same KC (the k order) but different splits, block sizes, micro-tile heights and the unpacked
-        // small-problem path (taken when k <= 96 by the last variant): bit-identical C.
+        // direct path (taken when k <= 96 by the last two variants): bit-identical C.
         int kc = 96;
         VectorSgemm[] variants = {
                 new VectorSgemm(8, kc, 14, 32, 1, 0), new VectorSgemm(8, kc, 56, 64, 2, 0),
                 new VectorSgemm(8, kc, 140, 4096, 3, 0), new VectorSgemm(4, kc, 30, 96, 7, 0),
                 new VectorSgemm(4, kc, 600, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, 0),
                 new VectorSgemm(8, kc, 64, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, Long.MAX_VALUE),
+                new VectorSgemm(4, kc, 64, 4096, 3, Long.MAX_VALUE),
         };
         int[][] shapes = {{333, 257, 500}, {20, 900, 100}, {1, 300, 97}, {250, 3, 200}, {70, 95, 96}, {17, 64, 33}};
         long seed = 500;
