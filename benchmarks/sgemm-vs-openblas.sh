@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# jgrad SGEMM vs OpenBLAS: runs SgemmBenchmark with JSON output and prints the GFLOPS ratio table.
-#   benchmarks/sgemm-vs-openblas.sh                       every shape, 1 and 2 threads (~5 minutes)
+# jgrad SGEMM vs OpenBLAS: runs SgemmBenchmark and SgemmHeadsBenchmark (JSON output), prints the GFLOPS table.
+#   benchmarks/sgemm-vs-openblas.sh                       every shape, 1 and 2 threads (~8 minutes)
 #   benchmarks/sgemm-vs-openblas.sh -p shape=1024,2048    extra arguments go to JMH
+#   SGEMM_BENCH=SgemmHeadsBenchmark benchmarks/sgemm-vs-openblas.sh    only the 48 attention heads
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for this run only: on this CPU they halve OpenBLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,6 @@ fi
 json=${SGEMM_JSON:-benchmarks/target/sgemm-vs-openblas.json}
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
   java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar" \
-  'SgemmBenchmark' -rf json -rff "$json" "$@"
+  "${SGEMM_BENCH:-Sgemm(Heads)?Benchmark}" -rf json -rff "$json" "$@"
 echo
 java -cp "$jar" dev.jgrad.benchmarks.SgemmRatio "$json"

@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Prints the jgrad-vs-OpenBLAS table from a JMH JSON result of {@link SgemmBenchmark}:
+ * Prints the jgrad-vs-OpenBLAS table from a JMH JSON result of {@link SgemmBenchmark} (and of
+ * {@link SgemmHeadsBenchmark}, whose rows read {@code 48heads:scores} / {@code 48heads:values}):
  * {@code shape | threads | jgrad GFLOPS | OpenBLAS GFLOPS | ratio}, where each GFLOPS figure is
  * {@code 2·m·n·k} over the median of all measured iterations, and ratio is jgrad / OpenBLAS.
  *
@@ -29,11 +30,17 @@ public final class SgemmRatio {
             String bench = r.path("benchmark").asText();
             String method = bench.substring(bench.lastIndexOf('.') + 1);   // jgrad_t1, openblas_t2
             int split = method.lastIndexOf("_t");
-            if (!bench.contains("SgemmBenchmark") || split < 0) continue;
+            if (!bench.contains(".Sgemm") || split < 0) continue;
             String library = method.substring(0, split);
             String threads = method.substring(split + 2);
             JsonNode params = r.path("params");
-            String key = params.path("shape").asText() + " " + params.path("transB").asText("false") + " " + threads;
+            String key;
+            if (bench.contains("SgemmHeadsBenchmark")) {
+                String product = params.path("product").asText();   // scores multiply by Kᵀ
+                key = HEADS_PREFIX + product + " " + product.equals("scores") + " " + threads;
+            } else {
+                key = params.path("shape").asText() + " " + params.path("transB").asText("false") + " " + threads;
+            }
             if (!"us/op".equals(r.path("primaryMetric").path("scoreUnit").asText())) {
                 throw new IllegalArgumentException(bench + ": expected us/op scores");
             }
@@ -50,6 +57,9 @@ public final class SgemmRatio {
         return table;
     }
 
+    /** Row label of the SgemmHeadsBenchmark products (48 attention heads). */
+    private static final String HEADS_PREFIX = "48heads:";
+
     /** Rows sorted by flop count, then transB, then threads. */
     private static int compareRows(String x, String y) {
         String[] a = x.split(" "), b = y.split(" ");
@@ -60,13 +70,16 @@ public final class SgemmRatio {
     }
 
     static double flops(String shape) {
+        if (shape.startsWith(HEADS_PREFIX)) {
+            return 2.0 * SgemmHeadsBenchmark.HEADS * SgemmHeadsBenchmark.T * SgemmHeadsBenchmark.T * SgemmHeadsBenchmark.HS;
+        }
         int[] mkn = SgemmBenchmark.parseShape(shape);
         return 2.0 * mkn[0] * mkn[1] * mkn[2];
     }
 
     static String format(Map<String, Map<String, Double>> table) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-14s | %-6s | %7s | %12s | %15s | %5s%n",
+        out.append(String.format(Locale.ROOT, "%-15s | %-6s | %7s | %12s | %15s | %5s%n",
                 "shape (MxKxN)", "transB", "threads", "jgrad GFLOPS", "OpenBLAS GFLOPS", "ratio"));
         for (Map.Entry<String, Map<String, Double>> row : table.entrySet()) {
             String[] key = row.getKey().split(" ");
@@ -75,7 +88,7 @@ public final class SgemmRatio {
             String jg = j == null ? "-" : String.format(Locale.ROOT, "%.1f", flop / (j * 1e3));
             String og = o == null ? "-" : String.format(Locale.ROOT, "%.1f", flop / (o * 1e3));
             String ratio = j == null || o == null ? "-" : String.format(Locale.ROOT, "%.2f", o / j);
-            out.append(String.format(Locale.ROOT, "%-14s | %-6s | %7s | %12s | %15s | %5s%n",
+            out.append(String.format(Locale.ROOT, "%-15s | %-6s | %7s | %12s | %15s | %5s%n",
                     key[0], key[1], key[2], jg, og, ratio));
         }
         return out.toString();
