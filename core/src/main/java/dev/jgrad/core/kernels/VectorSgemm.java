@@ -27,7 +27,7 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  * the one kept in L1, and the wide KC×NR panels (two vector loads per k step) stream from L2/L3;
  * consecutive tiles then walk along the rows of C, which the hardware prefetcher follows. On the
  * Zen 4 this was tuned on (32 KiB L1d, 1 MiB L2 per core) it measured a few percent faster than the
- * BLIS order, and large KC (384: fewer passes over C) beat small.
+ * BLIS order, and large KC (512: fewer passes over C) beat small.
  *
  * <p>The transposes are absorbed by packing ({@link SgemmPacking}); edge tiles are zero-padded there
  * and clipped on write-back. The micro-kernels are in {@link SgemmMicroKernels}: {@code 8×32} for
@@ -46,7 +46,7 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  * k block, then {@code alpha·acc + beta·C} for the first k block and {@code alpha·acc + C} for the
  * next ones. Nothing in that sequence depends on the thread count, the partition, the tile shape,
  * MC/NC or the path (packed or direct), so results are bit-identical on 1 thread and on many. Only
- * KC (fixed) sets the k order.
+ * the k blocks, which depend on k and KC alone, set the k order.
  *
  * <h2>Threads</h2>
  * Within one call the rows of C are split into contiguous runs of MR-row panels (or, when C is
@@ -61,11 +61,14 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  */
 public final class VectorSgemm implements Sgemm {
 
-    /** k block: an MR×KC A micro-panel (8·384 floats = 12 KiB) stays in L1 while B streams past. */
-    static final int DEFAULT_KC = 384;
+    /**
+     * Largest k block: an MR×KC A micro-panel (8·512 floats = 16 KiB) stays in L1 while B streams
+     * past. k is cut into equal blocks of at most KC.
+     */
+    static final int DEFAULT_KC = MAX_KC;
     /** m block: rows of A packed at a time by one thread (one MC×KC block, 0.7 MiB, in L2). */
     static final int DEFAULT_MC = 336;
-    /** n block: a KC×NC packed B block (6 MiB at most) lives in L3; packed once per k block. */
+    /** n block: a KC×NC packed B block (8 MiB at most) lives in L3; packed once per k block. */
     static final int DEFAULT_NC = 4096;
     /** Multiply-adds below which a run of work is not worth handing to another thread. */
     static final long MIN_WORK_PER_PART = 1L << 20;
@@ -194,11 +197,13 @@ public final class VectorSgemm implements Sgemm {
         }
         Workspace caller = WORKSPACE.get();
         int mPanels = ceilDiv(m, mr);
+        // k blocks of equal depth (k = 768 as 2 × 384, not 512 + 256): a thin last block runs slowly.
+        int kBlock = ceilDiv(k, ceilDiv(k, kc));
         for (int jc = 0; jc < n; jc += nc) {
             int cols = Math.min(nc, n - jc);
             int nPanels = ceilDiv(cols, NR);
-            for (int pc = 0; pc < k; pc += kc) {
-                int depth = Math.min(kc, k - pc);
+            for (int pc = 0; pc < k; pc += kBlock) {
+                int depth = Math.min(kBlock, k - pc);
                 float beta = pc == 0 ? op.beta : 1f;
                 float[] bPack = caller.bPack(nPanels * NR * depth);
                 packBlockOfB(op, pc, depth, jc, cols, nPanels, bPack);
