@@ -14,7 +14,7 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  * <h2>Algorithm</h2>
  * <pre>
  * for jc in 0..n step NC:                        B block: columns jc..jc+NC
- *   for pc in 0..k step KC:                      k block: pc..pc+KC
+ *   for pc in 0..k step KC:                      k block (k cut into equal blocks of <= KC)
  *     pack op(B)[pc:+KC, jc:+NC] into KC×NR micro-panels   (shared by all threads; L2/L3)
  *     for ic in 0..m step MC:                    (runs of rows split across threads)
  *       pack op(A)[ic:+MC, pc:+KC] into MR×KC micro-panels (one block per thread)
@@ -52,9 +52,9 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  * Within one call the rows of C are split into contiguous runs of MR-row panels (or, when C is
  * short and wide, the columns into NR panels), a few runs per thread for load balance, and runs
  * smaller than about a million multiply-adds are not split off: small problems stay on the calling
- * thread. {@link #sgemmBatched} multiplies small matrices in parallel
- * across the batch (one thread per matrix: many attention heads) and large ones one after another,
- * each split across the threads.
+ * thread. {@link #sgemmBatched} multiplies small matrices in parallel across the batch (one thread
+ * per matrix: many attention heads) and large ones one after another, each split across the threads.
+ * Called from inside a pool task, everything runs on that task's thread.
  *
  * <p>Pack buffers are per thread ({@link ThreadLocal}) and grow to the largest block seen, so a
  * steady stream of calls allocates nothing large.
