@@ -31,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  * <p>16K floats (64 KiB per operand) stays in L2 and measures the instruction stream (bounds checks,
  * address arithmetic); 1M floats (4 MiB) measures the memory path. Scores are nanoseconds per call;
  * divide the bytes touched ({@code 8·size} for dot, {@code 12·size} for axpy) by the score for GB/s.
+ *
+ * <p>{@code dotMixedSegments} runs the segment kernel on a heap and on a native segment in the same
+ * JVM (two dots per call): the kernel's type profile then holds two segment classes, the case a
+ * tensor library mixing both storages would hit. Each other benchmark forks its own JVM, so its
+ * kernel only ever sees one storage.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -146,6 +151,11 @@ public class StorageBenchmark {
     @Benchmark
     public float dotNativeSegment() {
         return dot(xNative, yNative, size);
+    }
+
+    @Benchmark
+    public float dotMixedSegments() {
+        return dot(xHeap, yHeap, size) + dot(xNative, yNative, size);
     }
 
     // alpha alternates sign so y stays bounded however many calls JMH makes.
