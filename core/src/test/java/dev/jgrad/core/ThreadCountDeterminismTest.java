@@ -3,6 +3,7 @@ package dev.jgrad.core;
 import dev.jgrad.core.parallel.Parallel;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ class ThreadCountDeterminismTest {
         List<String> cmd = new ArrayList<>(List.of(java));
         // The same JVM options as this one (the vector width, -XX:MaxVectorSize, changes how lanes group sums),
         // but one worker thread.
-        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (!arg.startsWith("-Djgrad.threads") && !arg.startsWith("-agentlib") && !arg.startsWith("-javaagent")) cmd.add(arg);
         cmd.addAll(List.of("-Djgrad.threads=1", "-cp", System.getProperty("java.class.path"),
                 ThreadCountDeterminismTest.class.getName()));

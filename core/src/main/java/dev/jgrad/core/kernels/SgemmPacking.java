@@ -3,6 +3,9 @@ package dev.jgrad.core.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
+import java.util.Arrays;
+
+import static dev.jgrad.core.kernels.SgemmMicroKernels.AS;
 import static dev.jgrad.core.kernels.SgemmMicroKernels.L;
 import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
 import static dev.jgrad.core.kernels.SgemmMicroKernels.S;
@@ -11,7 +14,7 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.S;
  * Copies blocks of op(A) and op(B) into the contiguous panel layouts the micro-kernels stream through.
  *
  * <p>Packing absorbs the transposes: whatever the storage order, a packed A micro-panel holds
- * {@code op(A)[i0 : i0+MR, p0 : p0+kc]} column by column and a packed B micro-panel holds
+ * {@code op(A)[i0 : i0+MR, p0 : p0+kc]} row by row and a packed B micro-panel holds
  * {@code op(B)[p0 : p0+kc, j0 : j0+NR]} row by row, so all four transpose combinations run the same
  * kernel. Rows past {@code m} and columns past {@code n} are padded with zeros, so edge tiles run the
  * full kernel too; their padded results are simply not written back.
@@ -22,38 +25,28 @@ final class SgemmPacking {
 
     /**
      * Packs {@code op(A)[i0 : i0+rows, p0 : p0+kc]} into {@code ceil(rows/mr)} micro-panels of
-     * {@code (mr, kc)}: {@code dst[panel·mr·kc + p·mr + r] = op(A)[i0 + panel·mr + r, p0 + p]}.
-     * op(A) is A {@code (m, k)} with row stride lda, or with {@code transA} A stored {@code (k, m)}.
+     * {@code mr} rows with row stride {@link SgemmMicroKernels#AS}:
+     * {@code dst[panel·mr·AS + r·AS + p] = op(A)[i0 + panel·mr + r, p0 + p]}.
+     * op(A) is A {@code (m, k)} with row stride lda (rows are copied whole), or with {@code transA} A
+     * stored {@code (k, m)} (walked one stored row at a time, scattering into the panel rows).
      */
     static void packA(boolean transA, float[] a, int aOffset, int lda, int i0, int rows, int p0, int kc,
                       int mr, float[] dst) {
-        int[] rowOffsets = new int[L];
-        for (int panel = 0, d = 0; panel * mr < rows; panel++, d += mr * kc) {
+        for (int panel = 0, d = 0; panel * mr < rows; panel++, d += mr * AS) {
             int first = i0 + panel * mr;
             int live = Math.min(mr, rows - panel * mr);
-            for (int r0 = 0; r0 < mr; r0 += L) {
-                int lanes = Math.min(L, live - r0);           // real rows in this chunk; the rest are 0
-                VectorMask<Float> store = S.indexInRange(r0, mr);
-                if (lanes <= 0) {
-                    for (int p = 0, at = d + r0; p < kc; p++, at += mr) {
-                        FloatVector.zero(S).intoArray(dst, at, store);
-                    }
-                } else if (transA) {
-                    // op(A)[i, p] = A[p, i]: each p gives contiguous floats.
-                    VectorMask<Float> load = S.indexInRange(0, lanes);
-                    int src = aOffset + p0 * lda + first + r0;
-                    for (int p = 0, at = d + r0; p < kc; p++, at += mr, src += lda) {
-                        FloatVector.fromArray(S, a, src, load).intoArray(dst, at, store);
-                    }
-                } else {
-                    // op(A)[i, p] = A[i, p]: one gather across the rows for each p.
-                    VectorMask<Float> load = gatherOffsets(rowOffsets, lda, lanes);
-                    int src = aOffset + (first + r0) * lda + p0;
-                    for (int p = 0, at = d + r0; p < kc; p++, at += mr) {
-                        FloatVector.fromArray(S, a, src + p, rowOffsets, 0, load).intoArray(dst, at, store);
-                    }
+            if (transA) {
+                // op(A)[i, p] = A[p, i]: each p gives `live` contiguous floats, one for each row.
+                int src = aOffset + p0 * lda + first;
+                for (int p = 0; p < kc; p++, src += lda) {
+                    for (int r = 0, at = d + p; r < live; r++, at += AS) dst[at] = a[src + r];
+                }
+            } else {
+                for (int r = 0; r < live; r++) {
+                    System.arraycopy(a, aOffset + (first + r) * lda + p0, dst, d + r * AS, kc);
                 }
             }
+            for (int r = live; r < mr; r++) Arrays.fill(dst, d + r * AS, d + r * AS + kc, 0f);
         }
     }
 

@@ -28,11 +28,17 @@ class VectorSgemmTest {
     private static final double U = 0x1p-24;
     private static final int[] ODD = {1, 7, 15, 17, 33};
     private static final Sgemm REFERENCE = new ReferenceSgemm();
-    /** The default kernel, plus variants that force several k blocks, the 6-row kernel and fixed splits. */
+    /**
+     * The default kernel (products with a small B take the unpacked direct path), one that takes the
+     * direct path whenever k fits one block, and packed-only variants that force several k blocks, the 4- and
+     * 8-row kernels and fixed splits.
+     */
     private static final Sgemm[] FAST = {
             new VectorSgemm(),
-            new VectorSgemm(14, 8, 28, 64, 3),
-            new VectorSgemm(6, 16, 12, 32, 2),
+            new VectorSgemm(8, 384, 336, 4096, 0, Long.MAX_VALUE),
+            new VectorSgemm(8, 8, 28, 64, 3, 0),
+            new VectorSgemm(4, 16, 12, 32, 2, 0),
+            new VectorSgemm(8, 24, 16, 96, 0, 0),
     };
 
     /** One multiply: the operand layouts, with padding between rows and unused space before each matrix. */
@@ -108,7 +114,7 @@ class VectorSgemmTest {
         float[] a = {1, 2, 3, 4, 5, 6}, aT = {1, 4, 2, 5, 3, 6};
         float[] b = {7, 8, 9, 10, 11, 12}, bT = {7, 9, 11, 8, 10, 12};
         float[] want = {117, 130, 281, 312};
-        for (Sgemm impl : new Sgemm[] {REFERENCE, FAST[0], FAST[2]}) {
+        for (Sgemm impl : new Sgemm[] {REFERENCE, FAST[0], FAST[2], FAST[3]}) {
             for (int t = 0; t < 4; t++) {
                 boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
                 float[] c = {2, 4, 6, 8};
@@ -232,14 +238,17 @@ class VectorSgemmTest {
 
     @Test
     void resultsDoNotDependOnThreadsPartitionOrTileShape() {
-        // Same KC (the k order) but different splits, block sizes and micro-tile heights: bit-identical C.
+        // Same KC (the k order) but different splits, block sizes, micro-tile heights and the unpacked
+        // direct path (taken when k <= 96 by the last two variants): bit-identical C.
         int kc = 96;
         VectorSgemm[] variants = {
-                new VectorSgemm(14, kc, 14, 32, 1), new VectorSgemm(14, kc, 56, 64, 2),
-                new VectorSgemm(14, kc, 140, 4096, 3), new VectorSgemm(6, kc, 30, 96, 7),
-                new VectorSgemm(6, kc, 600, 4096, 0), new VectorSgemm(14, kc, 336, 4096, 0),
+                new VectorSgemm(8, kc, 14, 32, 1, 0), new VectorSgemm(8, kc, 56, 64, 2, 0),
+                new VectorSgemm(8, kc, 140, 4096, 3, 0), new VectorSgemm(4, kc, 30, 96, 7, 0),
+                new VectorSgemm(4, kc, 600, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, 0),
+                new VectorSgemm(8, kc, 64, 4096, 0, 0), new VectorSgemm(8, kc, 336, 4096, 0, Long.MAX_VALUE),
+                new VectorSgemm(4, kc, 64, 4096, 3, Long.MAX_VALUE),
         };
-        int[][] shapes = {{333, 257, 500}, {20, 900, 100}, {1, 300, 97}, {250, 3, 200}};
+        int[][] shapes = {{333, 257, 500}, {20, 900, 100}, {1, 300, 97}, {250, 3, 200}, {70, 95, 96}, {17, 64, 33}};
         long seed = 500;
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
