@@ -88,7 +88,7 @@ public class StorageBenchmark {
             s2 = FloatVector.fromArray(S, x, i + 2 * step).fma(FloatVector.fromArray(S, y, i + 2 * step), s2);
             s3 = FloatVector.fromArray(S, x, i + 3 * step).fma(FloatVector.fromArray(S, y, i + 3 * step), s3);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = dev.jgrad.core.kernels.Lanes.sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) sum += x[i] * y[i];
         return sum;
     }
@@ -106,7 +106,7 @@ public class StorageBenchmark {
             s3 = FloatVector.fromMemorySegment(S, x, o + 3 * d, ORDER)
                     .fma(FloatVector.fromMemorySegment(S, y, o + 3 * d, ORDER), s3);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = dev.jgrad.core.kernels.Lanes.sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             sum += x.getAtIndex(ValueLayout.JAVA_FLOAT, i) * y.getAtIndex(ValueLayout.JAVA_FLOAT, i);
         }
