@@ -38,6 +38,7 @@ public class VectorBackend extends ReferenceBackend {
             super.copy(src, dst);
             return;
         }
+        if (dst.numel() == 0) return;     // no runs: a zero-length run's offset may lie past an empty array
         float[] s = f(src), d = f(dst);
         StridedLoop loop = new StridedLoop(src, dst);
         int inner = loop.innerLength;
