@@ -2,8 +2,9 @@
 # GPU checks of jgrad-cuda, for a GPU machine that has no Java and no Maven.
 #
 #   cuda/gpu-check.sh            pack, on a build machine: a jlink image of JDK 25 plus every jar the GPU tests
-#                                and benchmarks need (jgrad core, nn, optim, transformer for the training-step test,
-#                                JavaCPP, Jackson, the JUnit console launcher), into .gpu/ (git-ignored; under 64 MB)
+#                                and benchmarks need (jgrad core, nn, optim, transformer and quant for the training-step
+#                                tests of GPT-2, LLaMA and QLoRA, JavaCPP, Jackson, the JUnit console launcher), into
+#                                .gpu/ (git-ignored; under 64 MB)
 #   .gpu/gpu-check.sh --run      on the GPU machine (NVIDIA driver + CUDA 13 runtime, cuBLAS, NVRTC installed):
 #                                runs the GPU tests (JUnit console launcher), then the GPU benchmarks, and prints
 #                                a table

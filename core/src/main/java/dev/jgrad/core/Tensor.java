@@ -245,8 +245,9 @@ public final class Tensor {
         return Backends.of(device());
     }
 
-    /** True if the elements are laid out row-major without gaps. */
+    /** True if the elements are laid out row-major without gaps (always, like PyTorch, when there are none). */
     public boolean isContiguous() {
+        if (numel() == 0) return true;
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] == 1) continue;

@@ -43,6 +43,16 @@ class TensorTest {
     }
 
     @Test
+    void emptyTensorsAreContiguousAndCopy() {
+        Tensor e = Tensor.zeros(3, 0);
+        assertTrue(e.isContiguous(), "no elements, no gaps (as torch.zeros(3, 0).is_contiguous())");
+        assertSame(e, e.contiguous());
+        Tensor t = Tensor.zeros(0, 3).transpose(0, 1);                  // (3, 0) with strides (1, 3)
+        assertArrayEquals(new int[] {3, 0}, t.contiguousCopy().shape());
+        assertArrayEquals(new float[0], t.add(1).toFloatArray());
+    }
+
+    @Test
     void viewsShareStorageAndCopyOnlyWhenNeeded() {
         Tensor x = Tensor.arange(0, 24, 1).reshape(2, 3, 4);
         assertSame(x.storage(), x.reshape(6, 4).storage());

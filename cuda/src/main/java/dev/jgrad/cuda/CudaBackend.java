@@ -12,6 +12,7 @@ import dev.jgrad.core.backend.BinaryOp;
 import dev.jgrad.core.backend.ReduceOp;
 import dev.jgrad.core.backend.SgdConfig;
 import dev.jgrad.core.backend.UnaryOp;
+import dev.jgrad.core.backend.Weight4bit;
 
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.Loader;
@@ -25,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Element-wise ops, reductions, softmax, copies and indexing run jgrad's own kernels (CUDA C resources
  * compiled by NVRTC for the device at first use, see {@link Kernels}); matrix products run cuBLAS
  * ({@link CudaMatmul}); the fused ops (norms, cross-entropy, optimizer updates: {@link CudaNormsAndLosses},
- * {@link CudaOptimizers}; attention and RoPE: {@link CudaAttention}) run fused kernels. Nothing falls back to the
+ * {@link CudaOptimizers}; attention and RoPE: {@link CudaAttention}; products with 4-bit weights:
+ * {@link CudaQuant4bit}) run fused kernels. Nothing falls back to the
  * host: every method computes on the device, and every tensor it is given must already live there. Every kernel is deterministic (no atomics; fixed reduction orders), takes arbitrary
  * strided views, and computes float32 in float, float64 in double, anything else through double, like the
  * reference backend. Work is queued asynchronously on the device's stream; {@link #toCpu} waits for it.
@@ -43,6 +45,7 @@ public final class CudaBackend implements Backend {
     private final CudaNormsAndLosses rowOps;
     private final CudaOptimizers optimizers;
     private final CudaAttention attention;
+    private final CudaQuant4bit quant4bit;
 
     private CudaBackend(CudaContext ctx) {
         this.ctx = ctx;
@@ -50,6 +53,7 @@ public final class CudaBackend implements Backend {
         this.rowOps = new CudaNormsAndLosses(this, ctx);
         this.optimizers = new CudaOptimizers(this, ctx);
         this.attention = new CudaAttention(this, ctx);
+        this.quant4bit = new CudaQuant4bit(this, ctx);
     }
 
     // ---- availability -----------------------------------------------------------------------------------
@@ -384,6 +388,16 @@ public final class CudaBackend implements Backend {
     public void layerNormBackward(Tensor gy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor dx,
                                   Tensor dweight, Tensor dbias) {
         rowOps.layerNormBackward(gy, x, weight, mean, rstd, dx, dweight, dbias);
+    }
+
+    @Override
+    public void matmul4bit(Tensor x, Weight4bit w, Tensor y) {
+        quant4bit.matmul(x, w, y);
+    }
+
+    @Override
+    public void matmul4bitInputGradient(Tensor gy, Weight4bit w, Tensor gx) {
+        quant4bit.inputGradient(gy, w, gx);
     }
 
     @Override

@@ -7,7 +7,9 @@ import dev.jgrad.core.Tensor;
 
 /**
  * CUDA kernels beyond the {@code Backend} interface, for the ops that need them: a direct embedding lookup and
- * its deterministic backward, and bitsandbytes-layout 4-bit weights (dequantization, fused matvec and matmul).
+ * its deterministic backward, and bitsandbytes-layout 4-bit weights (dequantization, fused matvec and matmul). The
+ * 4-bit products a layer needs, input gradient included, are {@code Backend} methods ({@code matmul4bit},
+ * {@code matmul4bitInputGradient}: {@link CudaQuant4bit}), which {@code Linear4bit} calls on any device.
  * (The fused norms, losses, optimizer updates, attention and RoPE are {@code Backend} methods of
  * {@link CudaBackend}.) Each method validates its arguments (float32, contiguous, on this device, shapes), then
  * queues one or a few kernels; nothing is returned, outputs are written into the tensors given. All are
@@ -99,10 +101,7 @@ public final class CudaKernels {
         f32("matvec4bit", "x", x, cols);
         f32("matvec4bit", "y", y, rows);
         if (rows == 0) return;
-        int warps = 8;
-        int blocks = (int) Math.min((rows + warps - 1) / warps, 64L * ctx.multiprocessors);
-        ctx.launch(Kernels.GEMV_4BIT, new LaunchConfig(Math.max(1, blocks), 1, 1, 32, warps, 1, 0), y, packed, absmax, x,
-                rows, cols, blocksize, codebook.clone());
+        CudaQuant4bit.gemv(ctx, y, packed, absmax, x, rows, cols, blocksize, codebook);
     }
 
     /** {@code Y (m, rows) = X (m, cols) · Wᵀ} with W 4-bit, decoded tile by tile in shared memory. */

@@ -180,6 +180,8 @@ final class Kernels {
             KernelSpec.of("quant.cu", "gemv_4bit_f32", PTR, PTR, PTR, PTR, I32, I32, I32, CODEBOOK);
     static final KernelSpec GEMM_4BIT =
             KernelSpec.of("quant.cu", "gemm_4bit_f32", PTR, PTR, PTR, PTR, I32, I32, I32, I32, CODEBOOK);
+    static final KernelSpec GEMM_4BIT_INPUT_GRAD =
+            KernelSpec.of("quant.cu", "gemm_4bit_input_grad_f32", PTR, PTR, PTR, PTR, I32, I32, I32, I32, CODEBOOK);
 
     /** Every kernel signature declared above. */
     static List<KernelSpec> all() {

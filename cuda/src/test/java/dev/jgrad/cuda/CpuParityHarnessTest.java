@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * poisoning, reference calls, tolerances) is exercised on every machine, and the Vector API backend gets one
  * more comparison with the reference.
  */
-class CpuParityHarnessTest extends AttentionParityCases {
+class CpuParityHarnessTest extends Quant4bitParityCases {
 
     @Override
     Device device() {

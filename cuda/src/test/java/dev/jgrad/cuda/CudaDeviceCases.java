@@ -11,12 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The parity cases ({@link BackendParityCases}, {@link FusedParityCases}, {@link AttentionParityCases}) on
- * {@code cuda:0}, plus what only a CUDA device has: TF32 and BF16 matrix products, float64 and BF16 cuBLAS paths,
+ * The parity cases ({@link BackendParityCases}, {@link FusedParityCases}, {@link AttentionParityCases},
+ * {@link Quant4bitParityCases}) on {@code cuda:0}, plus what only a CUDA device has: TF32 and BF16 matrix products, float64 and BF16 cuBLAS paths,
  * run-to-run determinism of reductions, and element access. Run on a GPU ({@link CudaBackendGpuTest}) and on the
  * CPU emulator ({@link EmulatedBackendTest}).
  */
-abstract class CudaDeviceCases extends AttentionParityCases {
+abstract class CudaDeviceCases extends Quant4bitParityCases {
 
     @Override
     Device device() {

@@ -50,6 +50,11 @@ class EmulatedBackendTest extends CudaDeviceCases {
         var t = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> dut().crossEntropy(onDevice, Tensor.of(new long[] {0, 1}), -100, 0, stats, stats));
         assertTrue(t.getMessage().contains("crossEntropy") && t.getMessage().contains("cpu"), t.getMessage());
+        var w = Quant4bitParityCases.hostWeight(1, 2, 3, Quant4bitParityCases.NF4, 64);     // a 4-bit weight left on the host
+        var q = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> dut().matmul4bit(onDevice, w, Tensor.empty(DType.F32, device(), 2, 2)));
+        assertTrue(q.getMessage().contains("matmul4bit") && q.getMessage().contains("cpu")
+                && q.getMessage().contains("cuda:0"), q.getMessage());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.jgrad.quant;
 
-import java.util.Objects;
+import dev.jgrad.core.kernels.Sgemm4bit;
 
 /**
  * Products with a 4-bit weight {@code W (out, in)} that decode the weight on the fly: the three products a
@@ -19,7 +19,9 @@ import java.util.Objects;
  * build a float copy of the whole weight.
  *
  * <p>{@link ReferenceGemm4bit} decodes element by element and sums in double (the oracle);
- * {@link VectorGemm4bit} decodes 2·lanes weights at a time in vector registers and runs FMA tiles.
+ * {@link VectorGemm4bit} decodes 2·lanes weights at a time in vector registers and runs FMA tiles. Both run core's
+ * array kernels ({@link Sgemm4bit}), which the backends' tensor-level 4-bit products
+ * ({@code Backend.matmul4bit}) use too.
  */
 public interface Gemm4bit {
 
@@ -34,18 +36,6 @@ public interface Gemm4bit {
 
     /** Checks that the arrays hold the operands, naming the one that is short. */
     static void checkBounds(Quantized4bit w, int m, float[] in, int inOffset, boolean inIsX, float[] out, int outOffset) {
-        Objects.requireNonNull(in, "input");
-        Objects.requireNonNull(out, "output");
-        if (m < 0) throw new IllegalArgumentException("m = " + m);
-        int rows = w.rows(), cols = w.cols();
-        long inLength = (long) m * (inIsX ? cols : rows), outLength = (long) m * (inIsX ? rows : cols);
-        if (inOffset < 0 || inOffset + inLength > in.length) {
-            throw new IndexOutOfBoundsException("input needs " + inLength + " floats at offset " + inOffset + " for m=" + m
-                    + " and W (" + rows + ", " + cols + "), but has " + in.length);
-        }
-        if (outOffset < 0 || outOffset + outLength > out.length) {
-            throw new IndexOutOfBoundsException("output needs " + outLength + " floats at offset " + outOffset + " for m=" + m
-                    + " and W (" + rows + ", " + cols + "), but has " + out.length);
-        }
+        Sgemm4bit.checkBounds(w.kernelOperand(), m, in, inOffset, inIsX, out, outOffset);
     }
 }

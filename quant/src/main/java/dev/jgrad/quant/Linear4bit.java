@@ -1,10 +1,15 @@
 package dev.jgrad.quant;
 
+import dev.jgrad.core.DType;
+import dev.jgrad.core.Device;
 import dev.jgrad.core.Shape;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.autograd.Autograd;
 import dev.jgrad.core.autograd.NoGrad;
+import dev.jgrad.core.backend.Backend;
+import dev.jgrad.core.backend.Weight4bit;
+import dev.jgrad.core.ops.Views;
 import dev.jgrad.nn.Forward;
 import dev.jgrad.nn.Linear;
 import dev.jgrad.nn.Module;
@@ -17,12 +22,22 @@ import java.util.Arrays;
  * FP4, blockwise absmax scales, optionally double-quantized), as bitsandbytes' {@code Linear4bit}: 0.5 byte per
  * weight plus the block scales (4.5 or ≈ 4.127 bits per parameter at block 64) instead of 4 bytes.
  *
- * <p><b>Forward.</b> The fused kernels of {@link Gemm4bit} decode the weight in registers as they multiply, so no
- * float copy of the weight ever exists: one input row (a decoding step) runs {@link Gemm4bit#matvec}, more rows
- * {@link Gemm4bit#matmul} over the flattened leading dims. The bias, if any, is a float parameter added after.
+ * <p><b>Forward.</b> The backend of the input's device decodes the weight as it multiplies
+ * ({@link Backend#matmul4bit}: on the CPU the Vector API kernels decode in registers, on a GPU the CUDA kernels
+ * decode in shared memory or per warp), so no float copy of the weight ever exists. The leading dims of {@code x}
+ * are flattened into rows; one row (a decoding step) is a matrix-vector product. The bias, if any, is a float
+ * parameter added after.
  *
  * <p><b>Backward.</b> The weight is frozen (QLoRA trains adapters beside it, not it), so only the input gradient
- * flows: {@code dx = dy·W}, {@link Gemm4bit#inputGradient}, again decoding in registers.
+ * flows: {@code dx = dy·W}, {@link Backend#matmul4bitInputGradient}, again decoding on the fly.
+ *
+ * <p><b>Devices.</b> The packed nibbles (U8) and the block scales (float32) are non-persistent buffers, so
+ * {@code model.to(Device.cuda(0))} moves them with the parameters. A double-quantized weight's scales are decoded
+ * to float32 once, when the weight is set ({@link Quantized4bit#blockAbsmax()}), and that float32 copy is what the
+ * buffer holds and the device keeps: 4 bytes per block (0.5 bit per weight at block 64, against 0.127 for the
+ * 8-bit form), in exchange for no decoding pass per forward (bitsandbytes decodes the nested scales at every
+ * forward on the GPU). The host keeps only the {@link QuantState} (code book and stored scales); {@link #weight()}
+ * rebuilds the {@link Quantized4bit} from the buffers (a copy back to the host when they live on a GPU).
  *
  * <p><b>Building one.</b> {@link #quantize(Linear, QuantSpec)} from a float layer; {@link #of} from a
  * {@link Quantized4bit} read with {@link Bnb4bitFormat}; or {@link #Linear4bit(int, int, boolean, QuantSpec)}
@@ -31,12 +46,12 @@ import java.util.Arrays;
  */
 public final class Linear4bit extends Module implements Forward, WeightReceiver {
 
-    /** The kernels every 4-bit layer uses. */
-    static final Gemm4bit KERNEL = new VectorGemm4bit();
-
     private final int inFeatures, outFeatures;
     private final QuantSpec spec;
-    private Quantized4bit weight;
+    /** How the loaded weight decodes (code book, block size, stored scales); null until a weight is set. */
+    private QuantState state;
+    /** {@code ceil(out·in / 2)} U8 nibbles and {@code ceil(out·in / blocksize)} float32 scales; empty until loaded. */
+    private final Tensor packed, absmax;
 
     /** An empty layer: {@code in} → {@code out}, quantized with {@code spec} when its weight arrives. */
     public Linear4bit(int inFeatures, int outFeatures, boolean bias, QuantSpec spec) {
@@ -46,6 +61,8 @@ public final class Linear4bit extends Module implements Forward, WeightReceiver 
         this.outFeatures = outFeatures;
         this.spec = spec;
         if (bias) registerParameter("bias", Tensor.zeros(outFeatures)).requiresGrad(false);
+        this.packed = registerBuffer("weight_packed", Tensor.empty(DType.U8, Device.cpu(), 0), false);
+        this.absmax = registerBuffer("weight_absmax", Tensor.empty(DType.F32, Device.cpu(), 0), false);
     }
 
     /** The 4-bit version of a float layer: its weight quantized with {@code spec}, its bias copied (frozen). */
@@ -98,27 +115,49 @@ public final class Linear4bit extends Module implements Forward, WeightReceiver 
     }
 
     /**
-     * Replaces the 4-bit weight (a merge re-quantizes into a new one). Forward passes already recorded keep the
-     * weight they used for their backward.
+     * Replaces the 4-bit weight (a merge re-quantizes into a new one), on the device the layer is on. Forward passes
+     * already recorded keep the weight they used for their backward.
      */
     public void setWeight(Quantized4bit w) {
         long[] shape = w.shape();
         if (shape.length != 2 || shape[0] != outFeatures || shape[1] != inFeatures)
             throw new IllegalArgumentException(describe() + ": a 4-bit weight of shape " + Arrays.toString(shape)
                     + " does not fit (" + outFeatures + ", " + inFeatures + ")");
-        this.weight = w;
+        Device device = packed.device();
+        Tensor nibbles = new Tensor(new Storage.ByteStorage(DType.U8, w.packed()), w.packed().length);
+        Tensor scales = Tensor.of(w.blockAbsmax());                 // float32, double quantization decoded
+        try (NoGrad ignored = NoGrad.enter()) {
+            packed.setData(nibbles.to(device));
+            absmax.setData(scales.to(device));
+        }
+        this.state = w.state();
     }
 
-    /** The 4-bit weight; an exception if none was loaded yet. */
+    /**
+     * The 4-bit weight; an exception if none was loaded yet. On the CPU it shares the layer's packed bytes; on another
+     * device they are copied back to the host.
+     */
     public Quantized4bit weight() {
-        if (weight == null)
+        requireLoaded();
+        return new Quantized4bit(hostBytes(packed), state);
+    }
+
+    private void requireLoaded() {
+        if (state == null)
             throw new IllegalStateException(describe() + ": the 4-bit weight has not been loaded");
-        return weight;
+    }
+
+    /** The bytes of a U8 tensor: its own array when it is a whole host array, else a host copy. */
+    private static byte[] hostBytes(Tensor t) {
+        Tensor host = t.to(Device.cpu()).contiguous();
+        byte[] data = ((Storage.ByteStorage) host.storage()).data;
+        if (host.offset() == 0 && data.length == host.numel()) return data;
+        return Arrays.copyOfRange(data, host.offset(), host.offset() + host.numel());
     }
 
     /** True once a weight is set. */
     public boolean isLoaded() {
-        return weight != null;
+        return state != null;
     }
 
     /** The weight decoded to float32, {@code (out, in)} row-major (for merging and export; the layer never needs it). */
@@ -150,7 +189,8 @@ public final class Linear4bit extends Module implements Forward, WeightReceiver 
 
     /** Bytes the 4-bit weight occupies: packed nibbles plus block scales (and their nested scales). */
     public long weightBytes() {
-        return Math.round(weight().state().bitsPerParameter() * weight().numel() / 8);
+        requireLoaded();
+        return Math.round(state.bitsPerParameter() * state.numel() / 8);
     }
 
     @Override
@@ -158,34 +198,41 @@ public final class Linear4bit extends Module implements Forward, WeightReceiver 
         if (x.rank() == 0 || x.size(-1) != inFeatures)
             throw new IllegalArgumentException(describe() + ": input of shape " + Shape.str(x.shape()) + " has "
                     + (x.rank() == 0 ? 0 : x.size(-1)) + " features, expected " + inFeatures);
-        Tensor y = linear4bit(x, weight(), describe());
+        Tensor y = linear4bit(x, operand(), describe());
         return hasBias() ? y.add(bias()) : y;
     }
 
     /**
-     * {@code y = x·Wᵀ} for {@code x (.., in)} and a 4-bit {@code W (out, in)}, giving {@code (.., out)}, with its
-     * backward {@code dx = dy·W} (W is frozen: it gets no gradient).
+     * The weight as the backends read it: the buffers as they are now (detached views, so a later
+     * {@link #setWeight} does not change a recorded backward), scales float32 even after {@code Module.to(F64)}.
      */
-    static Tensor linear4bit(Tensor x, Quantized4bit w, String where) {
-        if (!(x.storage() instanceof Storage.FloatStorage))
-            throw new IllegalArgumentException(where + ": 4-bit layers take float32 CPU input, got " + x.dtype()
-                    + " on " + x.device());
-        int in = w.cols(), out = w.rows();
-        int[] inShape = x.shape();
-        int m = x.numel() / in;
-        Tensor xc = x.isContiguous() ? x : x.contiguousCopy();
-        float[] xs = ((Storage.FloatStorage) xc.storage()).data;
-        float[] y = new float[m * out];                                         // (m, out)
-        if (m == 1) KERNEL.matvec(w, xs, xc.offset(), y, 0);
-        else if (m > 1) KERNEL.matmul(w, m, xs, xc.offset(), y, 0);
-        int[] outShape = inShape.clone();
+    private Weight4bit operand() {
+        requireLoaded();
+        Tensor scales = absmax.dtype() == DType.F32 ? absmax : absmax.detach().to(DType.F32);
+        return new Weight4bit(packed.detach(), scales.detach(), state.codebook(), state.blocksize(), outFeatures, inFeatures);
+    }
+
+    /**
+     * {@code y = x·Wᵀ} for {@code x (.., in)} and a 4-bit {@code W (out, in)}, giving {@code (.., out)}, with its
+     * backward {@code dx = dy·W} (W is frozen: it gets no gradient). Runs on the input's device, which must be the
+     * weight's.
+     */
+    static Tensor linear4bit(Tensor x, Weight4bit w, String where) {
+        if (x.dtype() != DType.F32)
+            throw new IllegalArgumentException(where + ": 4-bit layers take float32 input, got " + x.dtype());
+        if (!x.device().equals(w.packed().device()))
+            throw new IllegalArgumentException(where + ": the input is on " + x.device() + " but the 4-bit weight on "
+                    + w.packed().device() + " (move the model with module.to(device))");
+        int in = w.inFeatures(), out = w.outFeatures();
+        int[] inShape = x.shape(), outShape = inShape.clone();
         outShape[outShape.length - 1] = out;
-        Tensor result = Tensor.of(y, outShape);
-        return Autograd.record("linear4bit", result, x, new Tensor[0], g -> {
-            Tensor gc = g.isContiguous() ? g : g.contiguousCopy();                 // (.., out)
-            float[] gx = new float[m * in];                                        // (m, in)
-            if (m > 0) KERNEL.inputGradient(w, m, ((Storage.FloatStorage) gc.storage()).data, gc.offset(), gx, 0);
-            return new Tensor[] {Tensor.of(gx, inShape)};
+        int m = x.numel() / in;
+        Tensor y = Tensor.empty(DType.F32, x.device(), outShape);                      // (.., out)
+        x.backend().matmul4bit(Views.reshapeRaw(x.detach(), m, in), w, Views.reshapeRaw(y, m, out));
+        return Autograd.record("linear4bit", y, x, new Tensor[0], g -> {
+            Tensor gx = Tensor.empty(DType.F32, g.device(), inShape);                   // (.., in)
+            g.backend().matmul4bitInputGradient(Views.reshapeRaw(g.detach(), m, out), w, Views.reshapeRaw(gx, m, in));
+            return new Tensor[] {gx};
         });
     }
 

@@ -1,5 +1,7 @@
 package dev.jgrad.quant;
 
+import dev.jgrad.core.kernels.Packed4bit;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -51,6 +53,11 @@ public final class Quantized4bit {
 
     public int numel() {
         return Math.toIntExact(state.numel());
+    }
+
+    /** This 2-D weight {@code (out, in)} as core's 4-bit kernels read it (the arrays held, not copied). */
+    public Packed4bit kernelOperand() {
+        return new Packed4bit(packed, blockAbsmax, state.codebook(), state.blocksize(), rows(), cols());
     }
 
     /** The nibble of element {@code i}. */

@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * The fused 4-bit kernels against dequantize-then-{@link ReferenceSgemm}, and {@link VectorGemm4bit} against
  * {@link ReferenceGemm4bit}, on odd sizes. Shapes with {@code in} a multiple of 2·lanes take the in-register
  * decoder; the others take the row-buffer path. (Surefire runs this class twice: at the preferred vector
- * width and with {@code -Djgrad.quant.vectorBits=256}.)
+ * width and with {@code -XX:MaxVectorSize=32}, 8 lanes.) The kernels themselves live in core ({@code Sgemm4bitTest});
+ * this checks quant's API over them, with weights from quant's own quantizer, double quantization included.
  */
 class Gemm4bitTest {
 
@@ -26,7 +27,7 @@ class Gemm4bitTest {
     @Test
     void reportsLanes() {
         System.out.println("VectorGemm4bit lanes: " + VectorGemm4bit.lanes());
-        assertTrue(VectorGemm4bit.DECODES_IN_REGISTERS, "this machine's vectors should take the in-register path");
+        assertTrue(dev.jgrad.core.kernels.VectorSgemm4bit.decodesInRegisters(), "this machine's vectors should take the in-register path");
     }
 
     @Test

@@ -102,6 +102,47 @@ class Linear4bitTest {
         assertTrue(dtype.getMessage().contains("float32"), dtype.getMessage());
     }
 
+    /**
+     * The weight lives in two non-persistent buffers that {@code Module.to} moves: the packed nibbles (shared with
+     * the {@link Quantized4bit} on the CPU, not copied) and the float32 block scales, double quantization decoded once
+     * (the float32 values {@link QuantState#blockAbsmax()} gives). State dicts do not change.
+     */
+    @Test
+    void theWeightIsHeldInBuffersThatModuleToMoves() {
+        Quantized4bit w = QuantSpec.qlora().quantize(Gemm4bitTest.random(new dev.jgrad.core.Generator(21), 24 * 80), new long[] {24, 80});
+        Linear4bit q = Linear4bit.of(w, null);
+        var buffers = q.namedBuffers();
+        assertEquals(java.util.Set.of("weight_packed", "weight_absmax"), buffers.keySet());
+        assertEquals(dev.jgrad.core.DType.U8, buffers.get("weight_packed").dtype());
+        assertSame(w.packed(), ((dev.jgrad.core.Storage.ByteStorage) buffers.get("weight_packed").storage()).data);
+        assertArrayEquals(w.state().blockAbsmax(), buffers.get("weight_absmax").toFloatArray(), "decoded double quantization");
+        assertEquals(30, buffers.get("weight_absmax").numel(), "24·80 / 64 blocks");
+        assertTrue(q.stateDict().isEmpty(), "no parameters (no bias) and no persistent buffers");
+        assertSame(w.packed(), q.weight().packed(), "weight() shares the layer's bytes on the CPU");
+
+        Tensor x = Tensor.randn(new dev.jgrad.core.Generator(22), 3, 80);
+        float[] before = q.forward(x).toFloatArray();
+        q.to(dev.jgrad.core.DType.F64);                    // converts floating buffers: the scales become float64
+        assertEquals(dev.jgrad.core.DType.F64, q.namedBuffers().get("weight_absmax").dtype());
+        assertArrayEquals(before, q.forward(x).toFloatArray(), "float32 input still runs, on float32 scales");
+    }
+
+    @Test
+    void aRecordedBackwardKeepsTheWeightItsForwardUsed() {
+        Quantized4bit w1 = QuantSpec.qlora().quantize(Gemm4bitTest.random(new dev.jgrad.core.Generator(23), 8 * 64), new long[] {8, 64});
+        Quantized4bit w2 = QuantSpec.qlora().quantize(Gemm4bitTest.random(new dev.jgrad.core.Generator(24), 8 * 64), new long[] {8, 64});
+        Linear4bit q = Linear4bit.of(w1, null);
+        Tensor x = Tensor.randn(new dev.jgrad.core.Generator(25), 2, 64).requiresGrad(true);
+        Tensor gy = Tensor.randn(new dev.jgrad.core.Generator(26), 2, 8);
+        Tensor y = q.forward(x);
+        q.setWeight(w2);                                   // as a merge does
+        y.backward(gy);
+        float[] expected = new float[2 * 64];
+        new ReferenceGemm4bit().inputGradient(w1, 2, gy.toFloatArray(), 0, expected, 0);
+        assertArrayEquals(expected, x.grad().toFloatArray(), 1e-5f, "dx = dy·W1");
+        assertSame(w2.packed(), q.weight().packed());
+    }
+
     static int[] shape(SafetensorsFile f, String name) {
         long[] s = f.entry(name).shape();
         int[] out = new int[s.length];

@@ -88,6 +88,24 @@ public interface Backend {
      */
     void matmul(Tensor a, Tensor b, Tensor out, float beta);
 
+    // ---- products with a frozen 4-bit weight (QLoRA) -----------------------------------------------
+    // W (out, in) is NF4/FP4 in bitsandbytes' layout (Weight4bit), decoded on the fly: no float copy of W is made.
+    // x, y, gy, gx are float32 (rows, ·) views on the weight's device (Weight4bit.checkProduct); outputs are
+    // overwritten. rows = 1 is a matrix-vector product (one token while decoding).
+
+    /**
+     * {@code y = x · Wᵀ}: {@code y[i, o] = Σ_k x[i, k] · W[o, k]} with
+     * {@code W[o, k] = codebook[nibble(o·in + k)] · absmax[(o·in + k) / blocksize]}; {@code x (rows, in)},
+     * {@code y (rows, out)}. The forward of a 4-bit linear layer.
+     */
+    void matmul4bit(Tensor x, Weight4bit w, Tensor y);
+
+    /**
+     * {@code gx = gy · W}: {@code gx[i, k] = Σ_o gy[i, o] · W[o, k]}; {@code gy (rows, out)}, {@code gx (rows, in)}.
+     * The input gradient of {@link #matmul4bit} (the frozen weight gets none).
+     */
+    void matmul4bitInputGradient(Tensor gy, Weight4bit w, Tensor gx);
+
     // ---- indexing -----------------------------------------------------------------------------
 
     /** {@code out} = the slices of {@code x} along {@code dim} at {@code index} (1-D, I32/I64, validated). */

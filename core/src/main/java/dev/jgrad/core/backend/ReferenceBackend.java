@@ -216,6 +216,53 @@ public class ReferenceBackend implements Backend {
         }
     }
 
+    // ---- 4-bit weights ------------------------------------------------------------------------
+
+    @Override
+    public void matmul4bit(Tensor x, Weight4bit w, Tensor y) {
+        w.checkProduct("matmul4bit", x, w.inFeatures(), y, w.outFeatures());
+        Rows xs = new Rows(x), ys = new Rows(y);
+        Decoded4bit wd = new Decoded4bit(w);
+        for (int i = 0; i < xs.rows; i++) {
+            for (int o = 0; o < w.outFeatures(); o++) {
+                double sum = 0;
+                for (int k = 0; k < w.inFeatures(); k++) sum += xs.get(i, k) * wd.get(o, k);
+                ys.set(i, o, sum);
+            }
+        }
+    }
+
+    @Override
+    public void matmul4bitInputGradient(Tensor gy, Weight4bit w, Tensor gx) {
+        w.checkProduct("matmul4bitInputGradient", gy, w.outFeatures(), gx, w.inFeatures());
+        Rows gs = new Rows(gy), gxs = new Rows(gx);
+        Decoded4bit wd = new Decoded4bit(w);
+        for (int i = 0; i < gs.rows; i++) {
+            for (int k = 0; k < w.inFeatures(); k++) {
+                double sum = 0;
+                for (int o = 0; o < w.outFeatures(); o++) sum += gs.get(i, o) * wd.get(o, k);
+                gxs.set(i, k, sum);
+            }
+        }
+    }
+
+    /**
+     * Element by element decoding of a 4-bit weight: {@code codebook[nibble(f)] · absmax[f / blocksize]}, the product
+     * rounded to float32 as bitsandbytes' dequantization stores it.
+     */
+    private record Decoded4bit(Weight4bit w, Layout packed, Layout absmax) {
+        Decoded4bit(Weight4bit w) {
+            this(w, new Layout(w.packed()), new Layout(w.absmax()));
+        }
+
+        double get(int o, int k) {
+            long f = (long) o * w.inFeatures() + k;
+            int b = (int) w.packed().storage().getDouble(packed.at((int) (f / 2))); // U8: 0 … 255
+            int nibble = f % 2 == 0 ? b >> 4 : b & 15;
+            return w.codebook()[nibble] * (float) w.absmax().storage().getDouble(absmax.at((int) (f / w.blocksize())));
+        }
+    }
+
     // ---- fused normalisation ------------------------------------------------------------------
 
     @Override

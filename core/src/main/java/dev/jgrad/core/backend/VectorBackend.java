@@ -2,10 +2,13 @@ package dev.jgrad.core.backend;
 
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
+import dev.jgrad.core.kernels.Packed4bit;
 import dev.jgrad.core.kernels.Sgemm;
+import dev.jgrad.core.kernels.Sgemm4bit;
 import dev.jgrad.core.kernels.Sgemv;
 import dev.jgrad.core.kernels.VectorSgemv;
 import dev.jgrad.core.kernels.VectorSgemm;
+import dev.jgrad.core.kernels.VectorSgemm4bit;
 import dev.jgrad.core.parallel.Parallel;
 
 import jdk.incubator.vector.FloatVector;
@@ -25,6 +28,7 @@ public class VectorBackend extends ReferenceBackend {
 
     private final Sgemm sgemm = new VectorSgemm();
     private final Sgemv sgemv = new VectorSgemv();
+    private final Sgemm4bit gemm4bit = new VectorSgemm4bit();
 
     static float[] f(Tensor t) {
         return ((Storage.FloatStorage) t.storage()).data;
@@ -38,6 +42,7 @@ public class VectorBackend extends ReferenceBackend {
             super.copy(src, dst);
             return;
         }
+        if (dst.numel() == 0) return;     // no runs: a zero-length run's offset may lie past an empty array
         float[] s = f(src), d = f(dst);
         StridedLoop loop = new StridedLoop(src, dst);
         int inner = loop.innerLength;
@@ -341,6 +346,34 @@ public class VectorBackend extends ReferenceBackend {
         long[] ids = index.toLongArray();
         for (int i = 0; i < rows; i++)
             VectorElementwise.accumulate(ds, dst.offset() + (int) ids[i] * cols, ss, src.offset() + i * cols, cols);
+    }
+
+    // ---- 4-bit weights (VectorSgemm4bit: decoded in registers, never copied to float) ----------------
+
+    @Override
+    public void matmul4bit(Tensor x, Weight4bit w, Tensor y) {
+        int rows = w.checkProduct("matmul4bit", x, w.inFeatures(), y, w.outFeatures());
+        Tensor xc = x.isContiguous() ? x : x.contiguousCopy(), yc = y.isContiguous() ? y : y.contiguousCopy();
+        gemm4bit.matmul(packed4bit(w), rows, f(xc), xc.offset(), f(yc), yc.offset()); // rows = 1: matvec
+        if (yc != y) copy(yc, y);
+    }
+
+    @Override
+    public void matmul4bitInputGradient(Tensor gy, Weight4bit w, Tensor gx) {
+        int rows = w.checkProduct("matmul4bitInputGradient", gy, w.outFeatures(), gx, w.inFeatures());
+        Tensor gc = gy.isContiguous() ? gy : gy.contiguousCopy(), gxc = gx.isContiguous() ? gx : gx.contiguousCopy();
+        gemm4bit.inputGradient(packed4bit(w), rows, f(gc), gc.offset(), f(gxc), gxc.offset());
+        if (gxc != gx) copy(gxc, gx);
+    }
+
+    /** The weight's host arrays (held; copied only when a tensor starts inside its storage). */
+    private static Packed4bit packed4bit(Weight4bit w) {
+        Tensor p = w.packed(), a = w.absmax();
+        byte[] bytes = ((Storage.ByteStorage) p.storage()).data;
+        if (p.offset() != 0) bytes = java.util.Arrays.copyOfRange(bytes, p.offset(), p.offset() + p.numel());
+        float[] scales = f(a);
+        if (a.offset() != 0) scales = java.util.Arrays.copyOfRange(scales, a.offset(), a.offset() + a.numel());
+        return new Packed4bit(bytes, scales, w.codebook(), w.blocksize(), w.outFeatures(), w.inFeatures());
     }
 
     // ---- fused normalisation (VectorNorms) ------------------------------------------------------

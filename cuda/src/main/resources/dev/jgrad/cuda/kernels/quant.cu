@@ -4,6 +4,8 @@
 // (QuantType.codebook(): NF4 or FP4) is passed by value. A weight W is (rows, cols) = (out, in).
 //
 // Products are deterministic: every output is summed by one thread (or one warp, with a fixed shuffle tree).
+// They serve Backend.matmul4bit (gemv for one row, gemm for more) and Backend.matmul4bitInputGradient (the
+// transposed gemm below); x, y, gy, gx are contiguous float32.
 #include "jgrad.cuh"
 
 struct Codebook {
@@ -127,6 +129,60 @@ extern "C" __global__ void __launch_bounds__(256) gemm_4bit_f32(float* Y, const 
         for (int b = 0; b < 4; b++) {
             int go = o0 + tx + 16 * b;
             if (go < rows) Y[(i64) gi * rows + go] = acc[a][b];
+        }
+    }
+}
+
+// GX (m, cols) = GY (m, rows) · W: the input gradient of Y = X · Wᵀ. The tiling of gemm_4bit_f32 with the sum running
+// over W's rows instead of its columns: a block of 16 × 16 threads computes a 64 × 64 tile of GX (64 rows of GY
+// against 64 columns of W), each thread a 4 × 4 micro-tile, over tiles of 16 rows of W, decoded on load. Every
+// output is summed by one thread, rows of W in increasing order. Grid: (ceil(cols / 64), ceil(m / 64)).
+extern "C" __global__ void __launch_bounds__(256) gemm_4bit_input_grad_f32(float* GX, const float* GY, const u8* packed,
+                                                                           const float* absmax, int m, int rows,
+                                                                           int cols, int blocksize, Codebook cb) {
+    __shared__ float Gs[TK][TM + 1];  // Gs[o][i] = GY[i0 + i][o0 + o]
+    __shared__ float Ws[TK][TN + 1];  // Ws[o][k] = W[o0 + o][k0 + k]
+    __shared__ float code[16];
+    load_codebook(code, cb);
+    int tx = threadIdx.x, ty = threadIdx.y, tid = ty * 16 + tx;
+    int k0 = blockIdx.x * TN, i0 = blockIdx.y * TM;
+    float acc[4][4];
+#pragma unroll
+    for (int a = 0; a < 4; a++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) acc[a][b] = 0.0f;
+    for (int o0 = 0; o0 < rows; o0 += TK) {
+        for (int idx = tid; idx < TM * TK; idx += 256) {
+            int i = idx / TK, o = idx % TK;        // GY: neighbouring threads read neighbouring columns of a row
+            int gi = i0 + i, go = o0 + o;
+            Gs[o][i] = gi < m && go < rows ? GY[(i64) gi * rows + go] : 0.0f;
+            int wo = idx / TN, wk = idx % TN;      // W: neighbouring threads decode neighbouring elements of a row
+            int gwo = o0 + wo, gk = k0 + wk;
+            Ws[wo][wk] = gwo < rows && gk < cols ? decode4(packed, absmax, (i64) gwo * cols + gk, blocksize, code) : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int o = 0; o < TK; o++) {
+            float gv[4], wv[4];
+#pragma unroll
+            for (int a = 0; a < 4; a++) gv[a] = Gs[o][ty + 16 * a];
+#pragma unroll
+            for (int b = 0; b < 4; b++) wv[b] = Ws[o][tx + 16 * b];
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) acc[a][b] += gv[a] * wv[b];
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int a = 0; a < 4; a++) {
+        int gi = i0 + ty + 16 * a;
+        if (gi >= m) continue;
+#pragma unroll
+        for (int b = 0; b < 4; b++) {
+            int gk = k0 + tx + 16 * b;
+            if (gk < cols) GX[(i64) gi * cols + gk] = acc[a][b];
         }
     }
 }
