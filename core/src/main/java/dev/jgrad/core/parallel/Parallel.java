@@ -5,21 +5,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * The one thread pool every jgrad kernel shares.
+ * The team of threads every jgrad kernel shares.
  *
- * <p>The pool has one worker per <em>physical</em> core (hyper-threads share FMA units, so a second
- * thread per core only adds contention to compute-bound kernels). Override with
- * {@code -Djgrad.threads=N}.
+ * <p>One thread per <em>physical</em> core works on each parallel loop: the calling thread plus
+ * {@code threads() − 1} daemon workers (hyper-threads share FMA units, so a second thread per core only adds
+ * contention to compute-bound kernels). Override with {@code -Djgrad.threads=N}.
  *
- * <p>Work is split into chunks whose boundaries depend only on the problem size and the grain, never
- * on the number of threads, so a kernel that combines per-chunk partial results in chunk order gives
- * bit-identical answers on 1 thread and on 16.
+ * <p>Why not a {@code ForkJoinPool}: a training step of a small model runs hundreds of parallel loops of a
+ * fraction of a millisecond each. Handing each one to parked pool threads and waiting costs tens of
+ * microseconds per loop and leaves the caller idle. Here the caller takes chunks itself, and workers spin for a
+ * short while after a loop before they park, so the next loop starts at once — the policy of OpenMP runtimes.
+ *
+ * <p>Chunk boundaries depend only on the problem size and the chunk count; a kernel that combines per-chunk
+ * partial results in chunk order gives bit-identical answers on 1 thread and on 16. Loops started inside a
+ * loop, or while another thread's loop holds the team, run on the calling thread.
  */
 public final class Parallel {
 
@@ -30,11 +36,18 @@ public final class Parallel {
     }
 
     private static final int THREADS = configuredThreads();
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    /** Spins (~100 ns each) a worker waits for the next loop before parking. */
+    private static final int SPINS = 20_000;
+
+    private static final ReentrantLock TEAM_LOCK = new ReentrantLock();
+    private static final ThreadLocal<boolean[]> IN_LOOP = ThreadLocal.withInitial(() -> new boolean[1]);
+    private static final Worker[] WORKERS = startWorkers();
+    private static volatile Job current;
+    private static volatile long epoch;
 
     private Parallel() {}
 
-    /** Number of worker threads kernels may use. */
+    /** Number of threads that work on a parallel loop (the caller included). */
     public static int threads() {
         return THREADS;
     }
@@ -47,11 +60,15 @@ public final class Parallel {
         if (n <= 0) return;
         grain = Math.max(1, grain);
         int chunks = chunkCount(n, grain);
-        if (chunks <= 1 || POOL == null || inWorker()) {
+        if (chunks <= 1 || WORKERS.length == 0 || inWorker() || !TEAM_LOCK.tryLock()) {
             body.run(0, n);
             return;
         }
-        POOL.invoke(new Chunks(n, chunks, 0, chunks, body));
+        try {
+            run(new Job(n, chunks, body));
+        } finally {
+            TEAM_LOCK.unlock();
+        }
     }
 
     /**
@@ -71,33 +88,100 @@ public final class Parallel {
         return (int) Math.min(byGrain, (long) THREADS * 4);
     }
 
-    /** True on a pool worker: nested parallel calls then run inline instead of oversubscribing. */
+    /** True inside a parallel loop: nested loops then run inline instead of oversubscribing. */
     public static boolean inWorker() {
-        return POOL != null && ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL;
+        return IN_LOOP.get()[0];
     }
 
-    private static final class Chunks extends RecursiveAction {
-        private final int n, chunks, lo, hi;
-        private final RangeBody body;
+    // ---- the team -------------------------------------------------------------------------------
 
-        Chunks(int n, int chunks, int lo, int hi, RangeBody body) {
+    /** One parallel loop: chunks are claimed from a counter by whichever thread is free. */
+    private static final class Job {
+        final int n, chunks;
+        final RangeBody body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicReference<Throwable> error = new AtomicReference<>();
+
+        Job(int n, int chunks, RangeBody body) {
             this.n = n;
             this.chunks = chunks;
-            this.lo = lo;
-            this.hi = hi;
             this.body = body;
         }
 
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                long from = (long) n * lo / chunks, to = (long) n * (lo + 1) / chunks;
-                body.run((int) from, (int) to);
-                return;
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            boolean[] flag = IN_LOOP.get();
+            flag[0] = true;
+            try {
+                int c;
+                while ((c = next.getAndIncrement()) < chunks) {
+                    try {
+                        if (error.get() == null) {
+                            long from = (long) n * c / chunks, to = (long) n * (c + 1) / chunks;
+                            body.run((int) from, (int) to);
+                        }
+                    } catch (Throwable t) {
+                        error.compareAndSet(null, t);
+                    } finally {
+                        finished.incrementAndGet();
+                    }
+                }
+            } finally {
+                flag[0] = false;
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunks(n, chunks, lo, mid, body), new Chunks(n, chunks, mid, hi, body));
         }
+    }
+
+    private static void run(Job job) {
+        current = job;
+        epoch++;                                   // publishes the job (volatile write after it)
+        for (Worker w : WORKERS) if (w.parked) LockSupport.unpark(w);
+        job.work();
+        while (job.finished.get() < job.chunks) Thread.onSpinWait();
+        current = null;
+        Throwable t = job.error.get();
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    private static final class Worker extends Thread {
+        volatile boolean parked;
+
+        Worker(int index) {
+            super("jgrad-worker-" + index);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                int spins = 0;
+                while (epoch == seen) {
+                    if (spins++ < SPINS) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (epoch == seen) LockSupport.park(this);
+                        parked = false;
+                    }
+                }
+                seen = epoch;
+                Job job = current;
+                if (job != null) job.work();
+            }
+        }
+    }
+
+    private static Worker[] startWorkers() {
+        Worker[] workers = new Worker[Math.max(0, THREADS - 1)];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i);
+            workers[i].start();
+        }
+        return workers;
     }
 
     private static int configuredThreads() {
