@@ -9,8 +9,16 @@ no dropout, no biases, tied embeddings, evaluation on 20 batches.
 Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 nanogpt_shakespeare_char.py [--data PATH] [--iters N]
 Prints one line per evaluation and a final line:
   RESULT val_loss=<float> ms_per_step=<median ms of the training iterations> total_s=<float>
+
+Parity mode (benchmarks/scripts/shakespeare-char-parity.sh): --save-init FILE writes the initial weights as
+safetensors under jgrad's parameter names, --offsets FILE writes the training batches' start offsets (one line of
+12 per iteration), --losses FILE writes "iteration loss grad_norm" per iteration, and --full-val prints the mean
+loss over the whole validation split in consecutive windows at the end (the 20-batch estimate has a standard
+error of about 0.02).
 """
 import argparse
+import json
+import struct
 import math
 import os
 import statistics
@@ -25,6 +33,10 @@ p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../
 p.add_argument("--iters", type=int, default=2000)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=1337)
+p.add_argument("--save-init")
+p.add_argument("--offsets")
+p.add_argument("--losses")
+p.add_argument("--full-val", action="store_true")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -44,9 +56,14 @@ learning_rate, min_lr, warmup_iters, lr_decay_iters = 1e-3, 1e-4, 100, args.iter
 eval_interval, eval_iters = 250, 20
 
 
-def get_batch(split):
+train_offsets = []
+
+
+def get_batch(split, record=False):
     d = train_data if split == "train" else val_data
     ix = torch.randint(len(d) - block_size, (batch_size,))
+    if record:
+        train_offsets.append(ix.tolist())
     x = torch.stack([d[i:i + block_size] for i in ix])
     y = torch.stack([d[i + 1:i + 1 + block_size] for i in ix])
     return x, y
@@ -131,6 +148,25 @@ class GPT(nn.Module):
 
 
 model = GPT(len(chars))
+
+
+def save_init(path):
+    """The initial weights as safetensors (F32, little-endian), named as jgrad's GptModel names them."""
+    entries, offset, blobs = {}, 0, []
+    for name, prm in model.named_parameters():   # lm_head.weight is wte.weight: named parameters list it once
+        key = "transformer." + name
+        data = prm.detach().numpy().astype("<f4").tobytes()
+        entries[key] = {"dtype": "F32", "shape": list(prm.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    header = json.dumps(entries).encode()
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header + b"".join(blobs))
+
+
+if args.save_init:
+    save_init(args.save_init)
 decay = [p_ for p_ in model.parameters() if p_.dim() >= 2]
 no_decay = [p_ for p_ in model.parameters() if p_.dim() < 2]
 optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
@@ -160,7 +196,7 @@ def estimate_loss():
     return out
 
 
-step_ms = []
+step_ms, step_log = [], []
 t_start = time.time()
 val = float("nan")
 for it in range(args.iters + 1):
@@ -173,11 +209,28 @@ for it in range(args.iters + 1):
     if it == args.iters:
         break
     t0 = time.perf_counter()
-    X, Y = get_batch("train")
+    X, Y = get_batch("train", record=True)
     loss = model(X, Y)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     step_ms.append((time.perf_counter() - t0) * 1000)
+    step_log.append(f"{it} {loss.item():.6f} {grad_norm.item():.6f}")
+if args.offsets:
+    with open(args.offsets, "w") as f:
+        f.writelines(" ".join(map(str, row)) + "\n" for row in train_offsets)
+if args.losses:
+    with open(args.losses, "w") as f:
+        f.writelines(line + "\n" for line in step_log)
+if args.full_val:
+    model.eval()
+    with torch.no_grad():
+        rows = block_size * batch_size
+        losses = []
+        for s0 in range(0, len(val_data) - rows - 1, rows):   # consecutive windows, batch after batch
+            X = val_data[s0:s0 + rows].view(batch_size, block_size)
+            Y = val_data[s0 + 1:s0 + 1 + rows].view(batch_size, block_size)
+            losses.append(model(X, Y).item())
+    print(f"FULLVAL loss={sum(losses) / len(losses):.4f} batches={len(losses)}")
 print(f"RESULT val_loss={val:.4f} ms_per_step={statistics.median(step_ms):.2f} total_s={time.time() - t_start:.1f}")
