@@ -24,8 +24,19 @@ import java.util.SplittableRandom;
  * </pre>
  * Shapes are {@code N} or {@code MxKxN} as in SgemmBenchmark (default: the same seven). Each round
  * runs about 0.4 GFLOP (at least one multiply); the table reports median and best GFLOPS over the rounds.
+ *
+ * <p>Both libraries keep their worker threads spinning for a while after a call (OpenBLAS for up to 2^28 cycles,
+ * jgrad's team for about 2 ms) so that the next call starts at once. On a 2-core machine the idle library's
+ * spinning threads would steal a core from the one being timed, so each round first pauses for
+ * {@value #SETTLE_MS} ms (the other library's threads go to sleep) and makes one untimed call (its own wake up).
+ * Even so, a short round right after an idle pause runs below steady speed on this virtual machine (the idle
+ * core takes ~20 ms to come back to full speed), which penalises the smaller 2-thread products most: for 2
+ * threads, {@link SgemmBenchmark} (one JMH fork per library, steady state) is the reference measurement.
  */
 public final class SgemmInterleaved {
+
+    /** Pause before each timed round, longer than either library's spin-wait after a call. */
+    static final int SETTLE_MS = 250;
 
     private SgemmInterleaved() {}
 
@@ -64,6 +75,8 @@ public final class SgemmInterleaved {
             double[][] gflops = new double[2][rounds];
             for (int round = -3; round < rounds; round++) {        // 3 warm-up rounds
                 for (int lib = 0; lib < 2; lib++) {
+                    settle();
+                    runs.get(lib).run();                              // wakes this library's threads
                     long t0 = System.nanoTime();
                     for (int i = 0; i < reps; i++) runs.get(lib).run();
                     long t1 = System.nanoTime();
@@ -71,6 +84,14 @@ public final class SgemmInterleaved {
                 }
             }
             return gflops;
+        }
+    }
+
+    private static void settle() {
+        try {
+            Thread.sleep(SETTLE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
