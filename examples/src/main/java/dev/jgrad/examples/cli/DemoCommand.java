@@ -21,10 +21,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Pretrain a small LLaMA-style model on the embedded King James Bible, then QLoRA-fine-tune it on"
-                + " fortune cookies (a few minutes; --quick: one to two).")
+                + " fortune cookies (about ten minutes on 2 cores; --quick: under a minute).")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--quick", description = "A smaller model and fewer steps: about a minute.")
+    @Option(names = "--quick", description = "A smaller model and fewer steps: under a minute.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/demo-TIMESTAMP).")
@@ -33,7 +33,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1337", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    /** The demo's settings: a 3-minute run, or a 1-minute one with {@code --quick}. */
+    /** The demo's settings: about ten minutes on 2 cores (6 of them pretraining), or under a minute with {@code --quick}. */
     static RunSettings settings(boolean quick, long seed) {
         return quick
                 ? new RunSettings("embedded:kjv", "text", "blank-lines", true, true, false, "bpe:512", "docs:0.9,0.05,0.05",
