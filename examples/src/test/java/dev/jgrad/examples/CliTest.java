@@ -79,6 +79,9 @@ class CliTest {
         run(0, args("train", data, run, "--steps", "5", "--model", "gpt"));
         run(0, "generate", "--checkpoint", run.resolve("checkpoints/last").toString(), "--tokenizer",
                 run.resolve("checkpoints").toString(), "--prompt", "Verse", "--steps", "5", "--seed", "1");
+        // Without --tokenizer: the run's tokenizer, kept beside the checkpoints, is found.
+        run(0, "generate", "--checkpoint", run.resolve("checkpoints/last").toString(), "--prompt", "Verse",
+                "--steps", "5", "--seed", "1");
     }
 
     @Test

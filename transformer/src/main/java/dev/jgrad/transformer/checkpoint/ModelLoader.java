@@ -26,7 +26,8 @@ import java.util.Locale;
  *       {@code tokenizer.bin} beside it; prompts start with BOS (id 1) and, as in run.c, generation stops when BOS
  *       comes up again.</li>
  *   <li>{@link Format#JGRAD}: a directory written by {@link JgradCheckpoint}; the tokenizer is a tokenizer file in
- *       the directory if there is one; stop token: the tokenizer's EOS.</li>
+ *       the directory, else in its parent (where a training run keeps it, beside {@code best/} and {@code last/});
+ *       stop token: the tokenizer's EOS.</li>
  * </ul>
  */
 public final class ModelLoader {
@@ -107,6 +108,8 @@ public final class ModelLoader {
             case JGRAD -> {
                 CausalLM model = JgradCheckpoint.load(checkpoint, linears);
                 Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
+                // A training run keeps one tokenizer beside its checkpoints: runs/X/checkpoints/{tokenizer.json,best,last}.
+                if (tok == null && tokenizer == null) tok = tokenizer(null, checkpoint.toAbsolutePath().getParent(), model);
                 int bos = tok == null ? Tokenizer.NO_ID : tok.bosId(), eos = tok == null ? Tokenizer.NO_ID : tok.eosId();
                 yield new Loaded(model, tok, f, bos != Tokenizer.NO_ID, bos, bos != Tokenizer.NO_ID ? bos : Math.max(eos, 0),
                         eos == Tokenizer.NO_ID ? new int[0] : new int[] {eos});
