@@ -1,15 +1,14 @@
 package dev.jgrad.benchmarks;
 
 import dev.jgrad.core.Generator;
+import dev.jgrad.core.kernels.Packed4bit;
 import dev.jgrad.core.kernels.VectorSgemm;
+import dev.jgrad.core.kernels.VectorSgemm4bit;
 import dev.jgrad.core.kernels.Sgemm;
 import dev.jgrad.core.kernels.Sgemv;
 import dev.jgrad.core.kernels.VectorSgemv;
 import dev.jgrad.quant.Blockwise4bit;
-import dev.jgrad.quant.Gemm4bit;
 import dev.jgrad.quant.QuantType;
-import dev.jgrad.quant.Quantized4bit;
-import dev.jgrad.quant.VectorGemm4bit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -49,7 +48,7 @@ public class Nf4Benchmark {
     /** The float32 GEMM to race: jgrad's Vector API SGEMM. */
     static final Sgemm FLOAT_GEMM = new VectorSgemm();
 
-    static final Gemm4bit NF4 = new VectorGemm4bit();
+    static final VectorSgemm4bit NF4 = new VectorSgemm4bit();
     static final Sgemv FLOAT_GEMV = new VectorSgemv();
 
     @State(Scope.Benchmark)
@@ -59,7 +58,7 @@ public class Nf4Benchmark {
 
         int out, in;
         float[] weight, x, y;
-        Quantized4bit nf4;
+        Packed4bit nf4;
 
         @Setup
         public void setup() {
@@ -70,7 +69,7 @@ public class Nf4Benchmark {
             weight = gaussian(g, out * in, 0.02f);
             x = gaussian(g, in, 1f);
             y = new float[out];
-            nf4 = Blockwise4bit.quantize(weight, new long[] {out, in}, QuantType.NF4, 64, true);
+            nf4 = Blockwise4bit.quantize(weight, new long[] {out, in}, QuantType.NF4, 64, true).kernelOperand();
         }
     }
 
@@ -83,7 +82,7 @@ public class Nf4Benchmark {
 
         int out, in;
         float[] weight, x, y, gy, gx;
-        Quantized4bit nf4;
+        Packed4bit nf4;
 
         @Setup
         public void setup() {
@@ -96,7 +95,7 @@ public class Nf4Benchmark {
             y = new float[m * out];
             gy = gaussian(g, m * out, 1f);
             gx = new float[m * in];
-            nf4 = Blockwise4bit.quantize(weight, new long[] {out, in}, QuantType.NF4, 64, true);
+            nf4 = Blockwise4bit.quantize(weight, new long[] {out, in}, QuantType.NF4, 64, true).kernelOperand();
         }
     }
 

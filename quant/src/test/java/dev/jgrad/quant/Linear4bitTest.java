@@ -109,7 +109,7 @@ class Linear4bitTest {
      */
     @Test
     void theWeightIsHeldInBuffersThatModuleToMoves() {
-        Quantized4bit w = QuantSpec.qlora().quantize(Gemm4bitTest.random(new dev.jgrad.core.Generator(21), 24 * 80), new long[] {24, 80});
+        Quantized4bit w = QuantSpec.qlora().quantize(Quantized4bitKernelTest.random(new dev.jgrad.core.Generator(21), 24 * 80), new long[] {24, 80});
         Linear4bit q = Linear4bit.of(w, null);
         var buffers = q.namedBuffers();
         assertEquals(java.util.Set.of("weight_packed", "weight_absmax"), buffers.keySet());
@@ -129,8 +129,8 @@ class Linear4bitTest {
 
     @Test
     void aRecordedBackwardKeepsTheWeightItsForwardUsed() {
-        Quantized4bit w1 = QuantSpec.qlora().quantize(Gemm4bitTest.random(new dev.jgrad.core.Generator(23), 8 * 64), new long[] {8, 64});
-        Quantized4bit w2 = QuantSpec.qlora().quantize(Gemm4bitTest.random(new dev.jgrad.core.Generator(24), 8 * 64), new long[] {8, 64});
+        Quantized4bit w1 = QuantSpec.qlora().quantize(Quantized4bitKernelTest.random(new dev.jgrad.core.Generator(23), 8 * 64), new long[] {8, 64});
+        Quantized4bit w2 = QuantSpec.qlora().quantize(Quantized4bitKernelTest.random(new dev.jgrad.core.Generator(24), 8 * 64), new long[] {8, 64});
         Linear4bit q = Linear4bit.of(w1, null);
         Tensor x = Tensor.randn(new dev.jgrad.core.Generator(25), 2, 64).requiresGrad(true);
         Tensor gy = Tensor.randn(new dev.jgrad.core.Generator(26), 2, 8);
@@ -138,7 +138,7 @@ class Linear4bitTest {
         q.setWeight(w2);                                   // as a merge does
         y.backward(gy);
         float[] expected = new float[2 * 64];
-        new ReferenceGemm4bit().inputGradient(w1, 2, gy.toFloatArray(), 0, expected, 0);
+        new dev.jgrad.core.kernels.ReferenceSgemm4bit().inputGradient(w1.kernelOperand(), 2, gy.toFloatArray(), 0, expected, 0);
         assertArrayEquals(expected, x.grad().toFloatArray(), 1e-5f, "dx = dy·W1");
         assertSame(w2.packed(), q.weight().packed());
     }
