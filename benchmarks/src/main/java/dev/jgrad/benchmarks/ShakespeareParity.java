@@ -17,6 +17,7 @@ import dev.jgrad.optim.train.TrainerCallback;
 import dev.jgrad.optim.train.TrainerConfig;
 import dev.jgrad.transformer.GptConfig;
 import dev.jgrad.transformer.gpt.GptModel;
+import dev.jgrad.transformer.tokenizer.CharTokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The Shakespeare-char recipe trained by jgrad from PyTorch's initial weights on PyTorch's batches: the other half
@@ -50,7 +50,8 @@ public final class ShakespeareParity {
     public static void main(String[] args) throws IOException {
         if (args.length != 4)
             throw new IllegalArgumentException("usage: ShakespeareParity TINYSHAKESPEARE INIT.safetensors OFFSETS LOSSES_OUT");
-        int[] ids = characterIds(Files.readString(Path.of(args[0])));
+        String text = Files.readString(Path.of(args[0]));
+        int[] ids = CharTokenizer.fromText(text).encode(text);          // nanoGPT's prepare.py: sorted distinct characters
         int split = (int) (0.9 * ids.length);                            // nanoGPT: int(0.9 * len(data))
         int[] train = java.util.Arrays.copyOfRange(ids, 0, split), val = java.util.Arrays.copyOfRange(ids, split, ids.length);
         List<int[]> offsets = new ArrayList<>();
@@ -82,18 +83,6 @@ public final class ShakespeareParity {
         trainer.fit();
         Files.write(Path.of(args[3]), log);
         System.out.printf(Locale.ROOT, "FULLVAL loss=%.4f%n", fullValidationLoss(model, val));
-    }
-
-    /** nanoGPT's prepare.py: ids are the ranks of the sorted distinct characters. */
-    static int[] characterIds(String text) {
-        int[] cps = text.codePoints().toArray();
-        TreeSet<Integer> sorted = new TreeSet<>();
-        for (int c : cps) sorted.add(c);
-        Map<Integer, Integer> rank = new java.util.HashMap<>();
-        for (int c : sorted) rank.put(c, rank.size());
-        int[] ids = new int[cps.length];
-        for (int i = 0; i < cps.length; i++) ids[i] = rank.get(cps[i]);
-        return ids;
     }
 
     /** Mean loss over consecutive (BATCH, BLOCK) windows covering the validation split. */
