@@ -9,6 +9,12 @@ package dev.jgrad.transformer;
  * head {@code (C → V)} whose weight is {@code wte} when the embeddings are tied. The MLP is
  * {@code C → 4C → C} with GELU.
  *
+ * <p>Build one by name with {@link #builder()}, which starts from GPT-2 small as Hugging Face's
+ * {@code GPT2Config()} does, so only what differs needs saying:
+ * {@snippet :
+ * GptConfig config = GptConfig.builder().vocabSize(65).blockSize(64).dim(128).layers(4).heads(4).build();
+ * }
+ *
  * @param vocabSize       V, number of token ids (50257 for GPT-2)
  * @param blockSize       P, the longest sequence (number of learned positions; {@code n_positions})
  * @param nEmbd           C, the residual width
@@ -44,6 +50,61 @@ public record GptConfig(int vocabSize, int blockSize, int nEmbd, int nLayer, int
     /** GPT-2 small: 124M parameters (V 50257, P 1024, C 768, 12 layers, 12 heads), tied, biased, no dropout. */
     public static GptConfig gpt2Small() {
         return new GptConfig(50257, 1024, 768, 12, 12, 0.0, true, 1e-5, true, true);
+    }
+
+    /** A builder that starts from GPT-2 small's values; see {@link Builder}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a {@link GptConfig} by name. Unset fields keep Hugging Face's {@code GPT2Config()} defaults, GPT-2
+     * small: vocabulary 50257, 1024 positions, width 768, 12 layers, 12 heads, biases, LayerNorm epsilon 1e-5,
+     * tied embeddings, GELU in its tanh form; dropout is 0 (nanoGPT's default; GPT-2 trained with 0.1). The values
+     * are checked together by {@link #build()}.
+     */
+    public static final class Builder {
+        private int vocabSize = 50257, blockSize = 1024, dim = 768, layers = 12, heads = 12;
+        private double dropout = 0.0, layerNormEps = 1e-5;
+        private boolean bias = true, tieEmbeddings = true, geluTanh = true;
+
+        private Builder() {}
+
+        /** V, the number of token ids. */
+        public Builder vocabSize(int v) { vocabSize = v; return this; }
+
+        /** P, the longest sequence ({@code n_positions}). */
+        public Builder blockSize(int p) { blockSize = p; return this; }
+
+        /** C, the residual width ({@code n_embd}); a multiple of the number of heads. */
+        public Builder dim(int c) { dim = c; return this; }
+
+        /** The number of transformer blocks ({@code n_layer}). */
+        public Builder layers(int n) { layers = n; return this; }
+
+        /** The number of attention heads ({@code n_head}). */
+        public Builder heads(int n) { heads = n; return this; }
+
+        /** The dropout probability in [0, 1) on embeddings, attention weights and residual branches. */
+        public Builder dropout(double p) { dropout = p; return this; }
+
+        /** Whether Linear and LayerNorm layers have biases. */
+        public Builder bias(boolean b) { bias = b; return this; }
+
+        /** LayerNorm's epsilon ({@code layer_norm_epsilon}). */
+        public Builder layerNormEps(double eps) { layerNormEps = eps; return this; }
+
+        /** Whether the head reuses the token embedding ({@code tie_word_embeddings}). */
+        public Builder tieEmbeddings(boolean tie) { tieEmbeddings = tie; return this; }
+
+        /** GELU's tanh approximation ({@code "gelu_new"}) when true, the exact erf form ({@code "gelu"}) when false. */
+        public Builder geluTanh(boolean tanh) { geluTanh = tanh; return this; }
+
+        /** The config, after checking every value and their combinations (throws IllegalArgumentException). */
+        public GptConfig build() {
+            return new GptConfig(vocabSize, blockSize, dim, layers, heads, dropout, bias, layerNormEps,
+                    tieEmbeddings, geluTanh);
+        }
     }
 
     /** A copy with another dropout probability (0 for inference, 0.1 as in GPT-2's training). */

@@ -12,6 +12,12 @@ import dev.jgrad.core.ops.RopeStyle;
  * heads share one key/value head (grouped-query attention). The MLP is SwiGLU:
  * {@code down(silu(gate(x)) · up(x))} with hidden width {@code hiddenDim}.
  *
+ * <p>Build one by name with {@link #builder()}, which starts from Hugging Face's {@code LlamaConfig()} defaults
+ * and derives what depends on the width, so only what differs needs saying:
+ * {@snippet :
+ * LlamaConfig config = LlamaConfig.builder().vocabSize(1024).dim(256).layers(6).heads(8).kvHeads(2).build();
+ * }
+ *
  * @param vocabSize     V (32000 for LLaMA 2 and llama2.c's stories models)
  * @param dim           D, the residual width
  * @param nLayers       number of blocks
@@ -84,6 +90,69 @@ public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int n
     private static LlamaConfig llama2c(int dim, int layers, int heads, int seqLen) {
         return new LlamaConfig(32000, dim, layers, heads, heads, llama2cHiddenDim(dim, 32), 1e-5, 10000,
                 RopeStyle.INTERLEAVED, seqLen, true);
+    }
+
+    /** A builder that starts from Hugging Face's {@code LlamaConfig()} defaults; see {@link Builder}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a {@link LlamaConfig} by name. Unset fields keep Hugging Face's {@code LlamaConfig()} defaults
+     * (LLaMA 7B's shape): vocabulary 32000, width 4096, 32 layers, 32 heads, RMSNorm epsilon 1e-6, RoPE θ 10000 in
+     * Hugging Face's {@link RopeStyle#HALF} pairing, 2048 positions, untied head. Two defaults follow the others,
+     * as in Meta's {@code ModelArgs}: key/value heads default to the number of heads (plain multi-head
+     * attention), and the SwiGLU width to {@link #llama2cHiddenDim llama2cHiddenDim(dim, 256)} (11008 for 4096).
+     * The values are checked together by {@link #build()}.
+     */
+    public static final class Builder {
+        private int vocabSize = 32000, dim = 4096, layers = 32, heads = 32, maxSeqLen = 2048;
+        private Integer kvHeads, hiddenDim;   // null: derived from heads and dim at build()
+        private double rmsNormEps = 1e-6, ropeTheta = 10000;
+        private RopeStyle ropeStyle = RopeStyle.HALF;
+        private boolean tieEmbeddings = false;
+
+        private Builder() {}
+
+        /** V, the number of token ids. */
+        public Builder vocabSize(int v) { vocabSize = v; return this; }
+
+        /** D, the residual width ({@code hidden_size}); a multiple of the number of heads. */
+        public Builder dim(int d) { dim = d; return this; }
+
+        /** The number of blocks ({@code num_hidden_layers}). */
+        public Builder layers(int n) { layers = n; return this; }
+
+        /** The number of query heads ({@code num_attention_heads}). */
+        public Builder heads(int n) { heads = n; return this; }
+
+        /** The number of key/value heads ({@code num_key_value_heads}); divides the number of heads. */
+        public Builder kvHeads(int n) { kvHeads = n; return this; }
+
+        /** The SwiGLU hidden width ({@code intermediate_size}). */
+        public Builder hiddenDim(int h) { hiddenDim = h; return this; }
+
+        /** RMSNorm's epsilon ({@code rms_norm_eps}). */
+        public Builder rmsNormEps(double eps) { rmsNormEps = eps; return this; }
+
+        /** RoPE's base θ ({@code rope_theta}). */
+        public Builder ropeTheta(double theta) { ropeTheta = theta; return this; }
+
+        /** How the weights pair features for RoPE (HALF for Hugging Face weights, INTERLEAVED for Meta's). */
+        public Builder ropeStyle(RopeStyle style) { ropeStyle = style; return this; }
+
+        /** The longest sequence ({@code max_position_embeddings}). */
+        public Builder maxSeqLen(int n) { maxSeqLen = n; return this; }
+
+        /** Whether the head reuses the embedding ({@code tie_word_embeddings}). */
+        public Builder tieEmbeddings(boolean tie) { tieEmbeddings = tie; return this; }
+
+        /** The config, after checking every value and their combinations (throws IllegalArgumentException). */
+        public LlamaConfig build() {
+            int hidden = hiddenDim != null ? hiddenDim : dim > 0 ? llama2cHiddenDim(dim, 256) : dim;
+            return new LlamaConfig(vocabSize, dim, layers, heads, kvHeads != null ? kvHeads : heads, hidden,
+                    rmsNormEps, ropeTheta, ropeStyle, maxSeqLen, tieEmbeddings);
+        }
     }
 
     /** Width of one head, D / nHeads. */

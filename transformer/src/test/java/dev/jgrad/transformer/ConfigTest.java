@@ -38,6 +38,55 @@ class ConfigTest {
     }
 
     @Test
+    void gptBuilderDefaultsAreHuggingFacesGpt2Config() {
+        // GPT2Config(): vocab_size 50257, n_positions 1024, n_embd 768, n_layer 12, n_head 12,
+        // layer_norm_epsilon 1e-5, activation_function "gelu_new", tied; 124,439,808 parameters.
+        GptConfig c = GptConfig.builder().build();
+        assertEquals(new GptConfig(50257, 1024, 768, 12, 12, 0.0, true, 1e-5, true, true), c);
+        assertEquals(124_439_808L, c.parameterCount());
+    }
+
+    @Test
+    void gptBuilderSetsEachFieldByName() {
+        GptConfig c = GptConfig.builder().vocabSize(65).blockSize(64).dim(96).layers(3).heads(6).dropout(0.2)
+                .bias(false).layerNormEps(1e-6).tieEmbeddings(false).geluTanh(false).build();
+        assertEquals(new GptConfig(65, 64, 96, 3, 6, 0.2, false, 1e-6, false, false), c);
+    }
+
+    @Test
+    void llamaBuilderDefaultsAreHuggingFacesLlamaConfig() {
+        // LlamaConfig(): 32000, hidden 4096, intermediate 11008, 32 layers, 32 heads, kv heads = heads,
+        // rms_norm_eps 1e-6, rope_theta 10000, 2048 positions, untied: LLaMA-2 7B's 6,738,415,616 parameters.
+        LlamaConfig c = LlamaConfig.builder().build();
+        assertEquals(new LlamaConfig(32000, 4096, 32, 32, 32, 11008, 1e-6, 10000, RopeStyle.HALF, 2048, false), c);
+        assertEquals(6_738_415_616L, c.parameterCount());
+    }
+
+    @Test
+    void llamaBuilderDerivesKvHeadsAndHiddenWidthFromWhatIsSet() {
+        // Meta's rule for dim 256 with multiple_of 256: 256·ceil(int(2·4·256/3)/256) = 256·ceil(682/256) = 768.
+        LlamaConfig c = LlamaConfig.builder().vocabSize(1024).dim(256).layers(6).heads(8).build();
+        assertEquals(new LlamaConfig(1024, 256, 6, 8, 8, 768, 1e-6, 10000, RopeStyle.HALF, 2048, false), c);
+        LlamaConfig all = LlamaConfig.builder().vocabSize(40).dim(32).layers(3).heads(8).kvHeads(1).hiddenDim(96)
+                .rmsNormEps(1e-5).ropeTheta(500000).ropeStyle(RopeStyle.INTERLEAVED).maxSeqLen(64)
+                .tieEmbeddings(true).build();
+        assertEquals(new LlamaConfig(40, 32, 3, 8, 1, 96, 1e-5, 500000, RopeStyle.INTERLEAVED, 64, true), all);
+    }
+
+    @Test
+    void buildersRejectInconsistentValuesAtBuild() {
+        GptConfig.Builder gpt = GptConfig.builder().dim(100).heads(12);   // setting is fine, building is not
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, gpt::build);
+        assertTrue(e.getMessage().contains("nEmbd 100 is not a multiple of nHead 12"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.builder().heads(32).kvHeads(3).build());
+        assertTrue(e.getMessage().contains("nHeads 32 is not a multiple of nKvHeads 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.builder().dim(0).build());
+        assertTrue(e.getMessage().contains("dim must be positive"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GptConfig.builder().dropout(1.0).build());
+        assertTrue(e.getMessage().contains("dropout"), e.getMessage());
+    }
+
+    @Test
     void parameterCountsAndShapesMatchTheBuiltModels() {
         Record[] configs = {
                 new GptConfig(50, 16, 24, 3, 4, 0.1, true, 1e-5, true, true),

@@ -185,6 +185,11 @@ public final class F {
         });
     }
 
+    /** Negative log-likelihood with PyTorch's defaults: mean over targets, ignore index -100. */
+    public static Tensor nllLoss(Tensor logProbs, Tensor targets) {
+        return nllLoss(logProbs, targets, IGNORE_INDEX, Reduction.MEAN);
+    }
+
     /**
      * Negative log-likelihood of {@code logProbs (.., C)} (log-probabilities, e.g. from
      * {@code logSoftmax(-1)}) at the class indices {@code targets (..)}: {@code loss = −logProbs[t]}, 0 for
@@ -218,16 +223,31 @@ public final class F {
     // =============================================================================================
     // Regression losses
 
+    /** Mean squared error with PyTorch's default reduction, the mean over all elements. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return mseLoss(input, target, Reduction.MEAN);
+    }
+
     /** Mean squared error {@code (input − target)²}, reduced; shapes must be equal. Backward: {@code 2(input − target)}. */
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
         checkSameShape("mse_loss", input, target);
         return reduction.apply(input.sub(target).square());
     }
 
+    /** Mean absolute error with PyTorch's default reduction, the mean over all elements. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return l1Loss(input, target, Reduction.MEAN);
+    }
+
     /** Mean absolute error {@code |input − target|}, reduced. Backward: {@code sign(input − target)} (0 at 0). */
     public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
         checkSameShape("l1_loss", input, target);
         return reduction.apply(input.sub(target).abs());
+    }
+
+    /** Binary cross-entropy on logits with PyTorch's defaults: no positive weight, the mean over all elements. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return binaryCrossEntropyWithLogits(input, target, null, Reduction.MEAN);
     }
 
     /**

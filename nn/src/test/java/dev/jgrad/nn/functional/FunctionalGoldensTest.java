@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -112,6 +113,28 @@ class FunctionalGoldensTest {
     }
 
     // ---- semantics PyTorch defines but the goldens cannot carry --------------------------------------
+
+    /**
+     * The two-argument losses use PyTorch's default reduction, the mean: each is compared with PyTorch's
+     * {@code reduction="mean"} output of the same inputs (for nll_loss, with PyTorch's default ignore index too).
+     */
+    @Test
+    void lossesWithoutAReductionTakeTheMeanLikePytorch() throws Exception {
+        Map<String, Function<Tensor[], Tensor>> defaults = Map.of(
+                "mse_loss_mean", a -> F.mseLoss(a[0], a[1]),
+                "l1_loss_mean", a -> F.l1Loss(a[0], a[1]),
+                "bce_logits_mean", a -> F.binaryCrossEntropyWithLogits(a[0], a[1]),
+                "nll_loss_mean_ignore", a -> F.nllLoss(a[0], a[1]),
+                "cross_entropy_ignore", a -> F.crossEntropy(a[0], a[1]));
+        List<Case> all = cases();
+        defaults.forEach((name, fn) -> {
+            Case c = all.stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow();
+            Tensor out = fn.apply(inputs(c, DType.F64));
+            assertEquals(0, out.rank(), name + ": a scalar");
+            Goldens.assertClose(name + " with the default reduction", goldens.readDoubles(name + ".out"),
+                    out.toDoubleArray(), 1e-11, 1e-12);
+        });
+    }
 
     @Test
     void crossEntropyMeanWithEveryTargetIgnoredIsNaNLikePytorch() {
