@@ -7,8 +7,12 @@ import dev.jgrad.nn.Dropout;
 import dev.jgrad.nn.Linear;
 import dev.jgrad.nn.ReLU;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.nn.data.DataLoader;
+import dev.jgrad.nn.data.TensorDataset;
 import dev.jgrad.nn.functional.F;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -17,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * End to end: an MLP with dropout learns the two-spirals problem (Lang and Witbrock, 1988) to at least 99%
  * training accuracy, measured in evaluation mode; evaluation outputs are deterministic and differ from
- * training-mode (dropout) outputs.
+ * training-mode (dropout) outputs. The same MLP also learns from shuffled minibatches of a {@link DataLoader}.
  */
 class TwoSpiralsTest {
 
@@ -81,5 +85,31 @@ class TwoSpiralsTest {
         assertArrayEquals(e1, e2, "evaluation is deterministic");
         assertNotEquals(java.util.Arrays.toString(e1), java.util.Arrays.toString(t1), "dropout changes training-mode outputs");
         assertNotEquals(java.util.Arrays.toString(t1), java.util.Arrays.toString(t2), "each training forward draws a new mask");
+    }
+
+    @Test
+    void anMlpLearnsTwoSpiralsFromShuffledMinibatches() {
+        Tensor[] data = spirals();
+        Tensor x = data[0], y = data[1];                                    // (200, 2), (200)
+        DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(x, y))
+                .batchSize(32).shuffle(44).build();                         // 7 batches per epoch, the last of 8
+        Generator init = new Generator(42);
+        Sequential model = new Sequential(new Linear(2, 64, true, init), new ReLU(),
+                new Linear(64, 64, true, init), new ReLU(), new Linear(64, 2, true, init));
+        Adam opt = new Adam(model.parameters(), Adam.Options.lr(0.01));
+        double acc = 0;
+        for (int epoch = 1; epoch <= 600 && acc < 1.0; epoch++) {
+            for (List<Tensor> batch : loader) {                             // [x (32, 2), y (32)]
+                opt.zeroGrad();
+                F.crossEntropy(model.forward(batch.get(0)), batch.get(1)).backward();
+                opt.step();
+            }
+            if (epoch % 20 == 0) {
+                try (NoGrad ignored = NoGrad.enter()) {
+                    acc = accuracy(model.forward(x), y);
+                }
+            }
+        }
+        assertTrue(acc >= 0.99, "training accuracy " + acc + " after " + loader.epochsStarted() + " epochs");
     }
 }
