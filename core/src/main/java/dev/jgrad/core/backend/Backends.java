@@ -11,10 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The CPU backend is the Vector API one when {@code jdk.incubator.vector} is available (the JVM was
  * started with {@code --add-modules=jdk.incubator.vector}), else the scalar reference backend, announced by one
- * warning on standard error: results are the same, only slower. {@code -Djgrad.backend=reference} forces the
+ * warning through this class's {@link System.Logger} (the JDK's logging prints it on standard error unless the
+ * application configures otherwise): results are the same, only slower. {@code -Djgrad.backend=reference} forces the
  * reference backend. Other devices come from {@link BackendProvider} services.
  */
 public final class Backends {
+
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
     private static volatile Backend cpu;
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
@@ -45,10 +48,17 @@ public final class Backends {
     }
 
     private static Backend chooseCpu() {
-        if ("reference".equalsIgnoreCase(System.getProperty("jgrad.backend", ""))) return new ReferenceBackend();
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            System.err.println("jgrad: WARNING: the Vector API is not enabled, so jgrad runs its scalar reference"
-                    + " kernels (correct but much slower). Start the JVM with --add-modules=jdk.incubator.vector.");
+        return chooseCpu(System.getProperty("jgrad.backend", ""),
+                ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    }
+
+    /** The CPU backend for a {@code jgrad.backend} property value and whether the Vector API module is present. */
+    static Backend chooseCpu(String backendProperty, boolean vectorApiPresent) {
+        if ("reference".equalsIgnoreCase(backendProperty)) return new ReferenceBackend();
+        if (!vectorApiPresent) {
+            LOG.log(System.Logger.Level.WARNING, "jgrad: the Vector API is not enabled, so jgrad runs its scalar"
+                    + " reference kernels (correct but much slower). Start the JVM with"
+                    + " --add-modules=jdk.incubator.vector.");
             return new ReferenceBackend();
         }
         return VectorKernelsLoader.create();

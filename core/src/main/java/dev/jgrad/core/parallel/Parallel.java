@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  *
  * <p>One thread per <em>physical</em> core works on each parallel loop: the calling thread plus
  * {@code threads() − 1} daemon workers (hyper-threads share FMA units, so a second thread per core only adds
- * contention to compute-bound kernels). Override with {@code -Djgrad.threads=N}.
+ * contention to compute-bound kernels). Override with {@code -Djgrad.threads=N} (a value that is not a positive
+ * integer is ignored with a warning through this class's {@link System.Logger}).
  *
  * <p>Why not a {@code ForkJoinPool}: a training step of a small model runs hundreds of parallel loops of a
  * fraction of a millisecond each. Handing each one to parked pool threads and waiting costs tens of
@@ -185,7 +186,11 @@ public final class Parallel {
     }
 
     private static int configuredThreads() {
-        String prop = System.getProperty("jgrad.threads");
+        return configuredThreads(System.getProperty("jgrad.threads"));
+    }
+
+    /** The thread count for a {@code jgrad.threads} property value (null when unset). */
+    static int configuredThreads(String prop) {
         if (prop != null && !prop.isBlank()) {
             try {
                 int t = Integer.parseInt(prop.trim());
@@ -193,7 +198,8 @@ public final class Parallel {
             } catch (NumberFormatException ignored) {
                 // fall through to the warning
             }
-            System.err.println("jgrad: ignoring -Djgrad.threads=" + prop + " (expected a positive integer)");
+            System.getLogger(Parallel.class.getName()).log(System.Logger.Level.WARNING,
+                    "jgrad: ignoring -Djgrad.threads=" + prop + " (expected a positive integer)");
         }
         return physicalCores();
     }
