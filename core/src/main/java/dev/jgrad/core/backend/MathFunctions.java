@@ -11,7 +11,7 @@ public final class MathFunctions {
 
     /**
      * The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, to about 1e-15 relative: W. J. Cody's rational
-     * Chebyshev approximations (Math. Comp. 23, 1969) on |x| < 0.5, [0.5, 4) and [4, ∞).
+     * Chebyshev approximations (Math. Comp. 23, 1969) on {@code |x| < 0.5}, [0.5, 4) and [4, ∞).
      */
     public static double erf(double x) {
         double ax = Math.abs(x);

@@ -14,7 +14,7 @@ import static dev.jgrad.core.kernels.SgemmMicroKernels.NR;
  * <h2>Algorithm</h2>
  * <pre>
  * for jc in 0..n step NC:                        B block: columns jc..jc+NC
- *   for pc in 0..k step KC:                      k block (k cut into equal blocks of <= KC)
+ *   for pc in 0..k step KC:                      k block (k cut into equal blocks of &lt;= KC)
  *     pack op(B)[pc:+KC, jc:+NC] into KC×NR micro-panels   (shared by all threads; L2/L3)
  *     for ic in 0..m step MC:                    (runs of rows split across threads)
  *       pack op(A)[ic:+MC, pc:+KC] into MR×KC micro-panels (one block per thread)
