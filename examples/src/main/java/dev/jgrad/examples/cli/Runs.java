@@ -1,10 +1,12 @@
 package dev.jgrad.examples.cli;
 
+import dev.jgrad.examples.Main;
 import dev.jgrad.examples.Session;
 import dev.jgrad.optim.train.TrainingResult;
 import dev.jgrad.transformer.data.LanguageModelData;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -15,9 +17,36 @@ final class Runs {
 
     private Runs() {}
 
-    /** {@code runs/NAME-yyyyMMdd-HHmmss}. */
-    static Path newRunDir(String name) {
-        return Path.of("runs", name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    /** {@code runs/NAME-yyyyMMdd-HHmmss} in the working directory. */
+    static Path newRunDir(Main main, String name) {
+        return main.resolve("runs").resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    }
+
+    /** A {@code --data} value with a path resolved against the working directory ({@code embedded:NAME} as is; null stays null). */
+    static String dataPath(Main main, String data) {
+        return data == null || data.isBlank() || data.startsWith("embedded:") ? data : main.resolve(data).toString();
+    }
+
+    /** A {@code --tokenizer} value with a file resolved against the working directory ({@code char}, {@code bpe:N} as is). */
+    static String tokenizerPath(Main main, String tokenizer) {
+        return tokenizer.equals("char") || tokenizer.startsWith("bpe:") ? tokenizer : main.resolve(tokenizer).toString();
+    }
+
+    /**
+     * The checkpoint to load for {@code path}: a training run's directory (it holds {@code config.json} and
+     * {@code checkpoints/}) means its best checkpoint, else its last; anything else is itself.
+     */
+    static Path checkpoint(Path path, PrintStream out) {
+        Path checkpoints = path.resolve("checkpoints");
+        if (!Files.isRegularFile(path.resolve("config.json")) || !Files.isDirectory(checkpoints)) return path;
+        for (String name : new String[] {"best", "last"}) {
+            if (Files.isDirectory(checkpoints.resolve(name))) {
+                out.println("using the run's " + name + " checkpoint, " + checkpoints.resolve(name));
+                return checkpoints.resolve(name);
+            }
+        }
+        throw new IllegalArgumentException(path + " is a training run without a checkpoint yet (no checkpoints/best or"
+                + " checkpoints/last)");
     }
 
     /** True on an interactive terminal (a live progress bar); false in logs and CI (plain lines). */
