@@ -102,7 +102,14 @@ public record RunSettings(
                 throw new IllegalArgumentException("unknown setting \"" + e.getKey() + "\" (known: " + m.keySet() + ")");
             m.put(key, e.getValue());
         }
-        return JSON.convertValue(m, RunSettings.class);
+        try {
+            return JSON.convertValue(m, RunSettings.class);
+        } catch (IllegalArgumentException e) {
+            // Jackson wraps the constructor's own message ("--dim 30 is not divisible by --heads 4") in its own words
+            Throwable cause = e;
+            while (cause.getCause() != null) cause = cause.getCause();
+            throw cause instanceof IllegalArgumentException own ? own : e;
+        }
     }
 
     /** "weight_decay" and "weight-decay" name the field weightDecay. */
