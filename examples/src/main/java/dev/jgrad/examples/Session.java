@@ -60,6 +60,7 @@ public final class Session {
     private final PrintStream out;
     private LanguageModelData.Prepared data;
     private TokenSource train, validation;
+    private boolean splitByPosition;
     private CausalLM model;
 
     public Session(RunSettings settings, Path runDir, PrintStream out) {
@@ -93,6 +94,7 @@ public final class Session {
                 settings.dedup() ? Deduplicator.Options.defaults() : null, fractions, settings.seed(),
                 tokenizerSpec(settings.tokenizer()), cacheDir);
         data = LanguageModelData.prepare(corpus, opts);
+        splitByPosition = headTail;
         if (headTail) {
             TokenSplit s = TokenSplit.headTail(data.train(), trainShare);
             train = s.train();
@@ -126,6 +128,11 @@ public final class Session {
         corpus(settings);
         String t = settings.tokenizer();
         TrainingMemory.check(settings, t.startsWith("bpe:") ? Integer.parseInt(t.substring(4)) : 0);
+    }
+
+    /** True when the tokens were split by position (head-tail), false when whole documents were (after {@link #prepareData}). */
+    public boolean splitByPosition() {
+        return splitByPosition;
     }
 
     public Tokenizer tokenizer() {

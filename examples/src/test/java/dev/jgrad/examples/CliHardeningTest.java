@@ -112,6 +112,12 @@ class CliHardeningTest {
         r = expect(2, InProcess.run(cwd, plus(args("train", Path.of("corpus.txt"), Path.of("photos"), "--steps", "3"), "--overwrite")));
         assertTrue(r.err().contains("is not one"), r.err());
         assertEquals("meow", Files.readString(cwd.resolve("photos/cat.jpg")));
+        // nor a run directory that holds the data the run reads
+        Files.copy(cwd.resolve("corpus.txt"), cwd.resolve("runs/mine/corpus.txt"));
+        r = expect(2, InProcess.run(cwd, plus(args("train", Path.of("runs/mine/corpus.txt"), Path.of("runs/mine"), "--steps", "3"),
+                "--overwrite")));
+        assertTrue(r.err().contains("holds the input"), r.err());
+        assertTrue(Files.isRegularFile(cwd.resolve("runs/mine/corpus.txt")));
     }
 
     @Test

@@ -116,7 +116,8 @@ public final class FinetuneCommand implements Callable<Integer> {
         QuantSpec spec = quant.equalsIgnoreCase("none") ? null : QuantSpec.of(quant, blocksize, doubleQuant);
         LoraConfig lora = LoraConfig.of(r, alpha, dropout, targets, rslora);
         try (Outputs.RunDirectory dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, "finetune"),
-                overwrite, System.err)) {
+                overwrite, System.err, data.startsWith("embedded:") ? null : Path.of(data),
+                originalData == null || originalData.startsWith("embedded:") ? null : Path.of(originalData), base, tokenizer)) {
             Path runDir = dir.path();
             QLoraFineTune.Options o = new QLoraFineTune.Options(lora, null, steps, batch, block, lr, minLr != null ? minLr : lr / 10,
                     warmup, weightDecay, clip, evalInterval, evalBatches, patience, seed, runDir, Runs.interactive());

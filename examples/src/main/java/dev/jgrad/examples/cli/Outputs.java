@@ -120,9 +120,10 @@ final class Outputs {
             this.err = err;
         }
 
-        /** Claims {@code dir} for a new run (see the class comment); creates it. */
-        static RunDirectory create(Path dir, boolean overwrite, PrintStream err) throws IOException {
+        /** Claims {@code dir} for a new run (see the class comment) that reads {@code inputs} (null: none); creates it. */
+        static RunDirectory create(Path dir, boolean overwrite, PrintStream err, Path... inputs) throws IOException {
             Path abs = checkWritable(dir, "--out");
+            for (Path input : inputs) if (input != null) refuseInput(abs, "--out", input, "input");
             boolean existed = Files.exists(abs, LinkOption.NOFOLLOW_LINKS);
             if (existed && !Files.isDirectory(abs)) throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
             if (!absentOrEmpty(abs)) {

@@ -32,6 +32,12 @@ final class Runs {
         return tokenizer.equals("char") || tokenizer.startsWith("bpe:") ? tokenizer : main.resolve(tokenizer).toString();
     }
 
+    /** The files a run reads (its data, a tokenizer file), which its run directory may not hold. */
+    static Path[] inputs(dev.jgrad.examples.RunSettings s) {
+        return new Path[] {s.data().startsWith("embedded:") ? null : Path.of(s.data()),
+                s.tokenizer().equals("char") || s.tokenizer().startsWith("bpe:") ? null : Path.of(s.tokenizer())};
+    }
+
     /**
      * The checkpoint to load for {@code path}: a training run's directory (it holds {@code config.json} and
      * {@code checkpoints/}) means its best checkpoint, else its last; anything else is itself.
@@ -57,8 +63,11 @@ final class Runs {
     static void printDataReport(LanguageModelData.Report r, Session session, PrintStream out) {
         out.printf(Locale.ROOT, "data: %,d documents read; dedup removed %,d exact and %,d near duplicates%n",
                 r.documentsRead(), r.dedup().exactDuplicatesRemoved(), r.dedup().nearDuplicatesRemoved());
-        out.printf(Locale.ROOT, "      split by document: %,d train / %,d validation / %,d test%n",
-                r.trainDocuments(), r.validationDocuments(), r.testDocuments());
+        if (session.splitByPosition())
+            out.println("      split by position in the token stream (head-tail)");
+        else
+            out.printf(Locale.ROOT, "      split by document: %,d train / %,d validation / %,d test%n",
+                    r.trainDocuments(), r.validationDocuments(), r.testDocuments());
         out.printf(Locale.ROOT, "      tokenizer: %s, vocabulary %,d; tokens: %,d train / %,d validation (token cache %s)%n",
                 session.tokenizer().getClass().getSimpleName(), session.tokenizer().vocabSize(), session.trainTokens(),
                 session.validationTokens(), r.cacheStatus().name().toLowerCase(Locale.ROOT));

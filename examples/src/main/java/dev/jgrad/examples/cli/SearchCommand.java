@@ -58,7 +58,7 @@ public final class SearchCommand implements Callable<Integer> {
         int planned = search.configurations().size();
         Session.checkBeforeWriting(base);
         try (Outputs.RunDirectory d = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, "search"), overwrite,
-                System.err)) {
+                System.err, Runs.inputs(base))) {
             Path dir = d.path();
             System.out.printf(Locale.ROOT, "search: %s over %d configurations in %s%n", strategy, planned, dir);
             List<Trial> done = search.run((index, params) -> {

@@ -70,7 +70,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             Session.checkBeforeWriting(settings);
             dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, recipe != null ? recipe : "train"),
-                    overwrite, System.err);
+                    overwrite, System.err, Runs.inputs(settings));
         }
         try (dir) {
             Path runDir = dir.path();
