@@ -75,11 +75,23 @@ public final class Main implements Runnable {
             if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
                     || e instanceof java.io.UncheckedIOException || e instanceof IllegalStateException
                     || e instanceof dev.jgrad.nn.data.CorpusException || e instanceof dev.jgrad.optim.train.NonFiniteException) {
-                cmd.getErr().println("jgrad " + cmd.getCommandName() + ": " + e.getMessage());
+                cmd.getErr().println("jgrad " + cmd.getCommandName() + ": " + message(e));
                 return 2;
             }
             throw e;
         });
         return cli;
+    }
+
+    /** The message of {@code e}, with the file-system errors whose message is a bare path said in words. */
+    static String message(Exception e) {
+        Throwable t = e instanceof java.io.UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+        return switch (t) {
+            case java.nio.file.NoSuchFileException n -> "no such file or directory: " + n.getFile();
+            case java.nio.file.AccessDeniedException a -> "permission denied: " + a.getFile();
+            case java.nio.file.NotDirectoryException d -> "not a directory: " + d.getFile();
+            case java.nio.file.FileAlreadyExistsException x -> "already exists: " + x.getFile();
+            default -> e.getMessage();
+        };
     }
 }

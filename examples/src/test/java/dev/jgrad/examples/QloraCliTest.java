@@ -153,6 +153,11 @@ class QloraCliTest {
         expect(0, InProcess.run(dir, "quantize", "--in", "in.safetensors", "--out", "out.safetensors"));
         assertFalse(Files.exists(stale), "stale temporary removed");
         assertEquals(List.of("in.safetensors", "link", "out.safetensors"), CliHardeningTest.list(dir));
+        // a missing input or output folder is said in words, not as a bare path
+        r = expect(2, InProcess.run(dir, "quantize", "--in", "missing.safetensors", "--out", "o.safetensors"));
+        assertEquals("jgrad quantize: no such file or directory: " + dir.resolve("missing.safetensors"), r.err().strip());
+        r = expect(2, InProcess.run(dir, "quantize", "--in", "in.safetensors", "--out", "no/such/dir/o.safetensors"));
+        assertEquals("jgrad quantize: no such file or directory: " + dir.resolve("no/such/dir"), r.err().strip());
         // an existing output is replaced only with --overwrite
         r = expect(2, InProcess.run(dir, "quantize", "--in", "in.safetensors", "--out", "out.safetensors", "--quant", "fp4"));
         assertTrue(r.err().contains("out.safetensors already exists: give --overwrite"), r.err());

@@ -140,6 +140,7 @@ public final class SafetensorsWriter {
         // A fresh name beside the target (same file system, so the rename can be atomic), created with the
         // process's default permissions rather than createTempFile's owner-only ones.
         String prefix = "." + absolute.getFileName() + ".";
+        if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such directory");
         try (java.util.stream.Stream<Path> siblings = Files.list(dir)) {
             for (Path p : siblings.toList()) {
                 String name = p.getFileName().toString();

@@ -12,7 +12,10 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
-/** Small shared pieces of the training commands: run directories and reports. */
+/**
+ * Small shared pieces of the commands: default run directories and user paths in the working directory, a training
+ * run's directory taken as a checkpoint, and the reports.
+ */
 final class Runs {
 
     private Runs() {}
