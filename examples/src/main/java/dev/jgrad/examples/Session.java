@@ -80,8 +80,9 @@ public final class Session {
         boolean headTail = settings.split().startsWith("head-tail:");
         DocumentSplit.Fractions fractions = headTail ? new DocumentSplit.Fractions(1, 0, 0) : docFractions(settings.split());
         double trainShare = headTail ? Double.parseDouble(settings.split().substring("head-tail:".length())) : Double.NaN;
-        int documents = headTail ? 0 : countDocuments(corpus, 1 << 16);
-        if (!headTail && !DocumentSplit.fits(documents, fractions) && fractions.validation() > 0) {
+        // Enough documents to give every part a few are enough to know: counting stops there.
+        int documents = headTail ? 0 : countDocuments(corpus, (int) Math.min(1 << 16, Math.ceil(4 / smallestPart(fractions)) + 1));
+        if (!headTail && documents > 0 && !DocumentSplit.fits(documents, fractions) && fractions.validation() > 0) {
             // One text file is one document (--documents file): too few to split by document, so split by windows.
             trainShare = 1 - fractions.validation();
             out.printf(Locale.ROOT, "split: %d document%s, too few to split by document (%s), so the first %.0f%% of the"
@@ -111,6 +112,11 @@ public final class Session {
             throw new IllegalArgumentException("the validation split has " + validation.size() + " tokens, fewer than one"
                     + " window of " + need + ": use more data, a larger validation fraction or a smaller --block");
         return data.report();
+    }
+
+    /** The smallest positive fraction of {@code f}. */
+    private static double smallestPart(DocumentSplit.Fractions f) {
+        return java.util.stream.DoubleStream.of(f.train(), f.validation(), f.test()).filter(x -> x > 0).min().orElse(1);
     }
 
     /** The number of documents {@code corpus} holds, counting no further than {@code limit}. */
