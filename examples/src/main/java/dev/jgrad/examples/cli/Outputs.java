@@ -55,15 +55,17 @@ final class Outputs {
         }
     }
 
-    /** Refuses {@code out} when it is {@code input} or a folder that holds it (writing there would destroy it). */
+    /**
+     * Refuses {@code out} when it is {@code input} or a folder that holds it (writing there would destroy it);
+     * {@code inOption} names the input in the message ({@code --adapter}), or is null for an input without one.
+     */
     static void refuseInput(Path out, String outOption, Path input, String inOption) {
         Path o = real(out), i = real(input);
+        String what = "the input " + (inOption == null ? "" : inOption + " ") + input;
         if (i.equals(o))
-            throw new IllegalArgumentException(outOption + " " + out + " is the input " + inOption + " " + input
-                    + ": write somewhere else");
+            throw new IllegalArgumentException(outOption + " " + out + " is " + what + ": write somewhere else");
         if (i.startsWith(o))
-            throw new IllegalArgumentException(outOption + " " + out + " holds the input " + inOption + " " + input
-                    + ": write somewhere else");
+            throw new IllegalArgumentException(outOption + " " + out + " holds " + what + ": write somewhere else");
     }
 
     /** The sibling where {@code target} is built before it is renamed into place. */
@@ -123,7 +125,7 @@ final class Outputs {
         /** Claims {@code dir} for a new run (see the class comment) that reads {@code inputs} (null: none); creates it. */
         static RunDirectory create(Path dir, boolean overwrite, PrintStream err, Path... inputs) throws IOException {
             Path abs = checkWritable(dir, "--out");
-            for (Path input : inputs) if (input != null) refuseInput(abs, "--out", input, "input");
+            for (Path input : inputs) if (input != null) refuseInput(abs, "--out", input, null);
             boolean existed = Files.exists(abs, LinkOption.NOFOLLOW_LINKS);
             if (existed && !Files.isDirectory(abs)) throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
             if (!absentOrEmpty(abs)) {
