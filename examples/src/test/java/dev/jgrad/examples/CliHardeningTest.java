@@ -160,6 +160,9 @@ class CliHardeningTest {
             assertTrue(r.err().contains(c[2]), c[0] + " " + c[1] + ": " + r.err());
         }
         expect(2, InProcess.run(cwd, "finetune", "--base", "b", "--data", "corpus.txt", "--lr", "Infinity", "--out", "f"));
+        InProcess.Result r = expect(2, InProcess.run(cwd, "finetune", "--base", "b", "--data", "corpus.txt", "--steps", "5",
+                "--warmup", "5", "--out", "f"));
+        assertTrue(r.err().contains("--warmup 5 must be in [0, --steps 5)"), r.err());
         assertEquals(List.of("corpus.txt"), list(cwd));
     }
 

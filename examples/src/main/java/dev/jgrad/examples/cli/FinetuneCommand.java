@@ -70,8 +70,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--min-lr", description = "Final learning rate (default: lr/10).")
     Double minLr;
-    @Option(names = "--warmup", defaultValue = "10", description = "Warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", description = "Warmup steps (default: 10, at most a tenth of --steps).")
+    Integer warmup;
     @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay on the adapters (default: ${DEFAULT-VALUE}).")
     double weightDecay;
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0 for none (default: ${DEFAULT-VALUE}).")
@@ -101,7 +101,11 @@ public final class FinetuneCommand implements Callable<Integer> {
         if (minLr != null && !(minLr >= 0 && minLr <= lr))
             throw new IllegalArgumentException("--min-lr must be in [0, --lr " + lr + "], got " + minLr);
         Checks.range("--steps", steps, 1, Integer.MAX_VALUE);
-        Checks.range("--warmup", warmup, 0, steps - 1);
+        int warmup = this.warmup != null ? this.warmup : Math.min(10, steps / 10);
+        if (this.warmup == null && warmup < 10)
+            System.out.println("warmup: " + warmup + " steps, a tenth of this " + steps + "-step run (--warmup sets it)");
+        if (warmup < 0 || warmup >= steps)
+            throw new IllegalArgumentException("--warmup " + warmup + " must be in [0, --steps " + steps + ")");
         Checks.nonNegative("--weight-decay", weightDecay);
         Checks.nonNegative("--clip", clip);
         Checks.fraction("--dropout", dropout);
