@@ -92,8 +92,8 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("      > " + text.replace("\n", "\n        "));
         }
         Runs.printResult(result, runDir, System.out);
-        System.out.println("      generate more: ./jgrad generate --checkpoint " + runDir.resolve("checkpoints/best")
-                + " --tokenizer " + runDir.resolve("checkpoints") + " --prompt \"And God said\" --temperature 0.8 --top-k 40 --steps 100");
+        System.out.println("      generate more: ./jgrad generate --checkpoint " + runDir
+                + " --prompt \"And God said\" --temperature 0.8 --top-k 40 --steps 100");
         System.out.println();
 
         System.out.println("[4/4] QLoRA: fine-tuning the pretrained model on a new domain, the Unix fortune cookies, with a 4-bit base");
