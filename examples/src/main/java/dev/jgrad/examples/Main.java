@@ -10,15 +10,39 @@ import dev.jgrad.examples.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.nio.file.Path;
+
 /**
  * The {@code jgrad} command line. Each subcommand is a small class in {@code dev.jgrad.examples.cli} that
  * parses its options and calls the library.
+ *
+ * <p>Every path the user gives, and every default output ({@code runs/...}), is resolved against one working
+ * directory: the process's own for {@code ./jgrad}, any folder for a test that runs the commands in-process.
  */
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0-SNAPSHOT",
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
-                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
+                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Commands of the ./jgrad launcher itself:",
+                "  test      The full test suite (mvn verify).",
+                "  bench     JMH benchmarks; the arguments go to JMH, e.g. ./jgrad bench Sgemm."})
 public final class Main implements Runnable {
+
+    private final Path workDir;
+
+    private Main(Path workDir) {
+        this.workDir = workDir;
+    }
+
+    /** The directory relative paths are resolved against. */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** {@code path} resolved against the working directory (an absolute path stays as it is). */
+    public Path resolve(String path) {
+        return workDir.resolve(path);
+    }
 
     @Override
     public void run() {
@@ -26,22 +50,48 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("jgrad: out of memory (the JVM may use " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): use a smaller model, --batch or --block, or give Java more with JGRAD_JAVA_OPTS=-Xmx8g");
+            code = 3;
+        }
+        System.exit(code);
     }
 
-    /** The configured command line (also used by tests). */
+    /** The command line in the process's working directory. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
+        return commandLine(Path.of("").toAbsolutePath());
+    }
+
+    /** The configured command line, with relative paths resolved against {@code workDir} (also used by tests). */
+    public static CommandLine commandLine(Path workDir) {
+        CommandLine cli = new CommandLine(new Main(workDir.toAbsolutePath().normalize()));
+        cli.registerConverter(Path.class, s -> workDir.toAbsolutePath().resolve(s));
         // A user error (bad option, bad file) prints one clear line, not a stack trace.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
                     || e instanceof java.io.UncheckedIOException || e instanceof IllegalStateException
                     || e instanceof dev.jgrad.nn.data.CorpusException || e instanceof dev.jgrad.optim.train.NonFiniteException) {
-                cmd.getErr().println("jgrad " + cmd.getCommandName() + ": " + e.getMessage());
+                cmd.getErr().println("jgrad " + cmd.getCommandName() + ": " + message(e));
                 return 2;
             }
             throw e;
         });
         return cli;
+    }
+
+    /** The message of {@code e}, with the file-system errors whose message is a bare path said in words. */
+    static String message(Exception e) {
+        Throwable t = e instanceof java.io.UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+        return switch (t) {
+            case java.nio.file.NoSuchFileException n -> "no such file or directory: " + n.getFile();
+            case java.nio.file.AccessDeniedException a -> "permission denied: " + a.getFile();
+            case java.nio.file.NotDirectoryException d -> "not a directory: " + d.getFile();
+            case java.nio.file.FileAlreadyExistsException x -> "already exists: " + x.getFile();
+            default -> e.getMessage();
+        };
     }
 }

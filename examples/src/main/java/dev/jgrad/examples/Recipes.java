@@ -11,12 +11,30 @@ import java.util.Locale;
 /**
  * Recipes shipped with their expected result, like nanoGPT's configs: {@code recipes/NAME.json} holds the run
  * settings and what the run must reach. Data paths beginning with {@code shared:} resolve against the shared
- * data folder ({@code -Djgrad.shared}, default {@code ../shared}).
+ * data folder ({@code -Djgrad.shared}, which the launcher sets to the folder beside the repository; default
+ * {@code ../shared}); {@code --data} points a recipe at its text kept anywhere else.
  */
 public final class Recipes {
 
-    /** A recipe: the settings, the validation loss it must reach, and the published reference it reproduces. */
-    public record Recipe(String name, RunSettings settings, double maxValLoss, String reference) {}
+    /**
+     * A recipe: the settings, the validation loss it must reach, the published reference it reproduces, and where its
+     * data can be downloaded.
+     */
+    public record Recipe(String name, RunSettings settings, double maxValLoss, String reference, String source) {
+
+        /** This recipe trained on {@code data} instead of its own file (the same text, kept elsewhere). */
+        public Recipe withData(String data) {
+            return new Recipe(name, settings.with(java.util.Map.of("data", data)), maxValLoss, reference, source);
+        }
+
+        /** Refuses a recipe whose data file is missing, saying what to download and how to pass it. */
+        public void requireData() {
+            java.nio.file.Path file = java.nio.file.Path.of(settings.data());
+            if (!java.nio.file.Files.exists(file))
+                throw new IllegalArgumentException("recipe " + name + " trains on " + file.getFileName() + ", which is not at "
+                        + file + ": download it (" + source + ") and pass it with --data PATH");
+        }
+    }
 
     private Recipes() {}
 
@@ -31,7 +49,7 @@ public final class Recipes {
                 s = s.with(java.util.Map.of("data", shared + "/" + s.data().substring("shared:".length())));
             }
             return new Recipe(name, s, json.path("expected").path("max_val_loss").asDouble(),
-                    json.path("expected").path("reference").asText());
+                    json.path("expected").path("reference").asText(), json.path("source").asText());
         }
     }
 

@@ -38,12 +38,31 @@ public record RunSettings(
             throw new IllegalArgumentException("--dim " + dim + " is not divisible by --heads " + heads);
         if (kvHeads <= 0 || heads % kvHeads != 0)
             throw new IllegalArgumentException("--kv-heads " + kvHeads + " must divide --heads " + heads);
-        if (!(lr > 0) || minLr < 0 || minLr > lr)
-            throw new IllegalArgumentException("learning rates need 0 <= --min-lr <= --lr and --lr > 0 (got " + minLr + ", " + lr + ")");
+        Checks.positive("--lr", lr);
+        if (!(minLr >= 0 && minLr <= lr))
+            throw new IllegalArgumentException("--min-lr must be in [0, --lr " + lr + "], got " + minLr);
         if (warmup < 0 || warmup >= steps)
             throw new IllegalArgumentException("--warmup " + warmup + " must be in [0, --steps " + steps + ")");
-        if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
-        if (gradAccum < 1) throw new IllegalArgumentException("--grad-accum must be >= 1, got " + gradAccum);
+        Checks.fraction("--dropout", dropout);
+        Checks.nonNegative("--weight-decay", weightDecay);
+        Checks.fraction("--beta1", beta1);
+        Checks.fraction("--beta2", beta2);
+        Checks.range("--grad-accum", gradAccum, 1, Checks.MAX_GRAD_ACCUM);
+        Checks.nonNegative("--clip", clip);
+        Checks.range("--eval-interval", evalInterval, 0, Integer.MAX_VALUE);
+        Checks.range("--eval-batches", evalBatches, 1, Checks.MAX_EVAL_BATCHES);
+        Checks.range("--patience", patience, 0, Integer.MAX_VALUE);
+        Checks.nonNegative("--min-delta", minDelta);
+        Checks.range("--sample-tokens", sampleTokens, 0, Integer.MAX_VALUE);
+        Checks.range("--hidden", hidden, 0, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The warmup when none is given: 100 steps, but at most a tenth of the run, so that a short run (the README's
+     * 300 steps, a 20-step test) warms up for a tenth of it instead of being refused.
+     */
+    public static int defaultWarmup(int steps) {
+        return Math.min(100, steps / 10);
     }
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -83,7 +102,14 @@ public record RunSettings(
                 throw new IllegalArgumentException("unknown setting \"" + e.getKey() + "\" (known: " + m.keySet() + ")");
             m.put(key, e.getValue());
         }
-        return JSON.convertValue(m, RunSettings.class);
+        try {
+            return JSON.convertValue(m, RunSettings.class);
+        } catch (IllegalArgumentException e) {
+            // Jackson wraps the constructor's own message ("--dim 30 is not divisible by --heads 4") in its own words
+            Throwable cause = e;
+            while (cause.getCause() != null) cause = cause.getCause();
+            throw cause instanceof IllegalArgumentException own ? own : e;
+        }
     }
 
     /** "weight_decay" and "weight-decay" name the field weightDecay. */

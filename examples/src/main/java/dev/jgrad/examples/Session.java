@@ -60,6 +60,7 @@ public final class Session {
     private final PrintStream out;
     private LanguageModelData.Prepared data;
     private TokenSource train, validation;
+    private boolean splitByPosition;
     private CausalLM model;
 
     public Session(RunSettings settings, Path runDir, PrintStream out) {
@@ -78,13 +79,25 @@ public final class Session {
                 : new TextCleaner.Options(false, false, false, Integer.MAX_VALUE, settings.lowercase());
         boolean headTail = settings.split().startsWith("head-tail:");
         DocumentSplit.Fractions fractions = headTail ? new DocumentSplit.Fractions(1, 0, 0) : docFractions(settings.split());
+        double trainShare = headTail ? Double.parseDouble(settings.split().substring("head-tail:".length())) : Double.NaN;
+        // Enough documents to give every part a few are enough to know: counting stops there.
+        int documents = headTail ? 0 : countDocuments(corpus, (int) Math.min(1 << 16, Math.ceil(4 / smallestPart(fractions)) + 1));
+        if (!headTail && documents > 0 && !DocumentSplit.fits(documents, fractions) && fractions.validation() > 0) {
+            // One text file is one document (--documents file): too few to split by document, so split by windows.
+            trainShare = 1 - fractions.validation();
+            out.printf(Locale.ROOT, "split: %d document%s, too few to split by document (%s), so the first %.0f%% of the"
+                    + " token stream trains and the rest validates (as --split head-tail:%s)%n", documents,
+                    documents == 1 ? "" : "s", settings.split(), 100 * trainShare, trainShare);
+            headTail = true;
+            fractions = new DocumentSplit.Fractions(1, 0, 0);
+        }
         LanguageModelData.Options opts = new LanguageModelData.Options(cleaning,
                 settings.dedup() ? Deduplicator.Options.defaults() : null, fractions, settings.seed(),
                 tokenizerSpec(settings.tokenizer()), cacheDir);
         data = LanguageModelData.prepare(corpus, opts);
+        splitByPosition = headTail;
         if (headTail) {
-            double f = Double.parseDouble(settings.split().substring("head-tail:".length()));
-            TokenSplit s = TokenSplit.headTail(data.train(), f);
+            TokenSplit s = TokenSplit.headTail(data.train(), trainShare);
             train = s.train();
             validation = s.validation();
         } else {
@@ -99,6 +112,33 @@ public final class Session {
             throw new IllegalArgumentException("the validation split has " + validation.size() + " tokens, fewer than one"
                     + " window of " + need + ": use more data, a larger validation fraction or a smaller --block");
         return data.report();
+    }
+
+    /** The smallest positive fraction of {@code f}. */
+    private static double smallestPart(DocumentSplit.Fractions f) {
+        return java.util.stream.DoubleStream.of(f.train(), f.validation(), f.test()).filter(x -> x > 0).min().orElse(1);
+    }
+
+    /** The number of documents {@code corpus} holds, counting no further than {@code limit}. */
+    private static int countDocuments(Supplier<Stream<Document>> corpus, int limit) {
+        try (Stream<Document> docs = corpus.get()) {
+            return (int) docs.limit(limit).count();
+        }
+    }
+
+    /**
+     * What can be checked before a run writes anything: the data exists, and a model of these sizes fits in memory
+     * with the smallest vocabulary the tokenizer setting allows ({@link #buildModel} checks again with the real one).
+     */
+    public static void checkBeforeWriting(RunSettings settings) {
+        corpus(settings);
+        String t = settings.tokenizer();
+        TrainingMemory.check(settings, t.startsWith("bpe:") ? Integer.parseInt(t.substring(4)) : 0);
+    }
+
+    /** True when the tokens were split by position (head-tail), false when whole documents were (after {@link #prepareData}). */
+    public boolean splitByPosition() {
+        return splitByPosition;
     }
 
     public Tokenizer tokenizer() {
@@ -132,6 +172,7 @@ public final class Session {
     }
 
     public CausalLM buildModel() {
+        TrainingMemory.check(settings, data.tokenizer().vocabSize());
         model = Models.create(modelConfig(), new Generator(settings.seed()));
         return model;
     }

@@ -99,8 +99,10 @@ class CliTest {
         assertTrue(err.contains("no such file or directory"), err);
         err = run(2, args("train", data, dir.resolve("r2"), "--dim", "30", "--heads", "4"));
         assertTrue(err.contains("not divisible"), err);
-        err = run(2, args("train", data, dir.resolve("r3"), "--block", "100000"));
+        err = run(2, args("train", data, dir.resolve("r3"), "--block", "3000", "--batch", "1"));
         assertTrue(err.contains("fewer than one window"), err);
+        err = run(2, args("train", data, dir.resolve("r3"), "--block", "100000"));
+        assertTrue(err.contains("this run needs at least"), err);
         Path empty = dir.resolve("empty.txt");
         Files.writeString(empty, "   \n\n");
         err = run(2, args("train", empty, dir.resolve("r4")));

@@ -45,8 +45,9 @@ public final class QuantizeFile {
 
     /** Quantizes {@code in} into {@code out} (written atomically) with {@code spec}. */
     public static Summary quantize(Path in, Path out, QuantSpec spec, Pattern include) throws IOException {
-        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
-            throw new IllegalArgumentException("the output must not be the input file " + in);
+        // The same file under another name (a link, "..") counts: writing it would destroy the input it reads.
+        if (java.nio.file.Files.exists(in) && java.nio.file.Files.exists(out) && java.nio.file.Files.isSameFile(in, out))
+            throw new IllegalArgumentException("the output " + out + " is the input file " + in + ": write somewhere else");
         try (SafetensorsFile f = SafetensorsFile.open(in)) {
             SafetensorsWriter writer = new SafetensorsWriter().metadata(f.metadata());
             int quantized = 0, copied = 0;

@@ -40,7 +40,9 @@ import java.util.Set;
  *
  * <p><b>Atomicity.</b> {@code write} writes to a temporary file in the target's directory, forces it to
  * disk, and renames it over the target with {@link StandardCopyOption#ATOMIC_MOVE}. On any failure the
- * temporary file is deleted and an existing file at the target is left untouched.
+ * temporary file is deleted and an existing file at the target is left untouched. The temporary is named
+ * {@code .NAME.HEX.tmp}; one left by a process that was killed while writing is deleted by the next write to the
+ * same target.
  */
 public final class SafetensorsWriter {
 
@@ -137,7 +139,16 @@ public final class SafetensorsWriter {
         Path dir = absolute.getParent();
         // A fresh name beside the target (same file system, so the rename can be atomic), created with the
         // process's default permissions rather than createTempFile's owner-only ones.
-        Path temp = dir.resolve("." + absolute.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        String prefix = "." + absolute.getFileName() + ".";
+        if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such directory");
+        try (java.util.stream.Stream<Path> siblings = Files.list(dir)) {
+            for (Path p : siblings.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(prefix) && name.substring(prefix.length()).matches("[0-9a-f]{1,16}\\.tmp"))
+                    Files.deleteIfExists(p);   // left by a write that was killed
+            }
+        }
+        Path temp = dir.resolve(prefix + Long.toHexString(RANDOM.nextLong()) + ".tmp");
         FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         boolean done = false;
         try {

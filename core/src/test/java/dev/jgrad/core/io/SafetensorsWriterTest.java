@@ -22,6 +22,22 @@ class SafetensorsWriterTest {
     Path dir;
 
     @Test
+    void aTemporaryLeftByAKilledWriteIsRemovedByTheNext() throws Exception {
+        Path target = dir.resolve("m.safetensors");
+        Path stale = dir.resolve(".m.safetensors.3f2a9c.tmp");               // what a killed write leaves
+        Path otherTarget = dir.resolve(".n.safetensors.3f2a9c.tmp");         // another file's: not ours to remove
+        Path notTemporary = dir.resolve(".m.safetensors.notes.tmp");         // not the writer's name pattern
+        for (Path p : List.of(stale, otherTarget, notTemporary)) Files.writeString(p, "partial");
+        new SafetensorsWriter().add("x", DType.F32, new long[] {2}, new float[] {1, 2}).write(target);
+        assertFalse(Files.exists(stale));
+        assertTrue(Files.exists(otherTarget) && Files.exists(notTemporary));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(".m.safetensors.notes.tmp", ".n.safetensors.3f2a9c.tmp", "m.safetensors"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
     void roundTripsEveryWrittenDtype() throws Exception {
         float[] f = {0.5f, -1.25f, Float.MAX_VALUE, Float.MIN_VALUE, 3.1415927f, -0f};
         Path path = dir.resolve("all.safetensors");

@@ -1,11 +1,13 @@
 package dev.jgrad.examples.cli;
 
+import dev.jgrad.examples.Main;
 import dev.jgrad.examples.RunSettings;
 import dev.jgrad.examples.Session;
 import dev.jgrad.optim.train.TrainingResult;
 import dev.jgrad.transformer.data.LanguageModelData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -30,6 +32,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/demo-TIMESTAMP).")
     Path out;
 
+    @Option(names = "--overwrite", description = "Replace the run directory at --out if there is one (its contents are deleted).")
+    boolean overwrite;
+
+    @ParentCommand
+    Main main;
+
     @Option(names = "--seed", defaultValue = "1337", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -47,10 +55,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunSettings s = settings(quick, seed);
-        Path runDir = out != null ? out : Runs.newRunDir(quick ? "demo-quick" : "demo");
+        try (Outputs.RunDirectory dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, quick ? "demo-quick" : "demo"),
+                overwrite, System.err)) {
+            run(s, dir.path());
+            dir.completed();
+            return 0;
+        }
+    }
+
+    private void run(RunSettings s, Path runDir) throws Exception {
         s.save(runDir);
         System.out.println("jgrad demo" + (quick ? " (quick)" : "") + ": pretraining a small LLaMA-style model on the King James Bible");
-        System.out.println("run directory: " + runDir.toAbsolutePath());
+        System.out.println("run directory: " + runDir);
         System.out.println();
         System.out.println("[1/4] preparing the data: clean, deduplicate, split by chapter, train a BPE tokenizer, cache tokens");
         Session session = new Session(s, runDir, System.out);
@@ -76,8 +92,8 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("      > " + text.replace("\n", "\n        "));
         }
         Runs.printResult(result, runDir, System.out);
-        System.out.println("      generate more: ./jgrad generate --checkpoint " + runDir.resolve("checkpoints/best")
-                + " --tokenizer " + runDir.resolve("checkpoints") + " --prompt \"And God said\" --temperature 0.8 --top-k 40 --steps 100");
+        System.out.println("      generate more: ./jgrad generate --checkpoint " + runDir
+                + " --prompt \"And God said\" --temperature 0.8 --top-k 40 --steps 100");
         System.out.println();
 
         System.out.println("[4/4] QLoRA: fine-tuning the pretrained model on a new domain, the Unix fortune cookies, with a 4-bit base");
@@ -85,6 +101,5 @@ public final class DemoCommand implements Callable<Integer> {
         dev.jgrad.examples.QloraDemoStage.run(session.model(), session.tokenizer(), session.validation(), runDir, quick, seed,
                 Runs.interactive(), System.out);
         System.out.printf(Locale.ROOT, "      (%.1f s)%n", (System.nanoTime() - t1) / 1e9);
-        return 0;
     }
 }

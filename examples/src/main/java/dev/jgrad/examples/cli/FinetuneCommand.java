@@ -1,6 +1,8 @@
 package dev.jgrad.examples.cli;
 
+import dev.jgrad.examples.Checks;
 import dev.jgrad.examples.FineTuning;
+import dev.jgrad.examples.Main;
 import dev.jgrad.quant.QuantSpec;
 import dev.jgrad.quant.QuantizedModels;
 import dev.jgrad.quant.lora.Lora;
@@ -10,6 +12,7 @@ import dev.jgrad.transformer.checkpoint.ModelLoader;
 import dev.jgrad.transformer.data.LanguageModelData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -25,7 +28,8 @@ import java.util.concurrent.Callable;
         description = "QLoRA fine-tuning: a 4-bit base (Hugging Face, llama2.c or jgrad checkpoint) with trained LoRA adapters.")
 public final class FinetuneCommand implements Callable<Integer> {
 
-    @Option(names = "--base", required = true, paramLabel = "CHECKPOINT", description = "The base model: HF directory, llama2.c .bin or jgrad checkpoint.")
+    @Option(names = "--base", required = true, paramLabel = "CHECKPOINT",
+            description = "The base model: HF directory, llama2.c .bin, jgrad checkpoint or training run directory.")
     Path base;
     @Option(names = "--format", description = "hf, llama2c or jgrad (default: detected).")
     String format;
@@ -66,8 +70,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--min-lr", description = "Final learning rate (default: lr/10).")
     Double minLr;
-    @Option(names = "--warmup", defaultValue = "10", description = "Warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", description = "Warmup steps (default: 10, at most a tenth of --steps).")
+    Integer warmup;
     @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay on the adapters (default: ${DEFAULT-VALUE}).")
     double weightDecay;
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0 for none (default: ${DEFAULT-VALUE}).")
@@ -85,35 +89,66 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/finetune-TIMESTAMP).")
     Path out;
 
+    @Option(names = "--overwrite", description = "Replace the run directory at --out if there is one (its contents are deleted).")
+    boolean overwrite;
+
+    @ParentCommand
+    Main main;
+
     @Override
     public Integer call() throws Exception {
-        Path runDir = out != null ? out : Runs.newRunDir("finetune");
+        Checks.positive("--lr", lr);
+        if (minLr != null && !(minLr >= 0 && minLr <= lr))
+            throw new IllegalArgumentException("--min-lr must be in [0, --lr " + lr + "], got " + minLr);
+        Checks.range("--steps", steps, 1, Integer.MAX_VALUE);
+        int warmup = this.warmup != null ? this.warmup : Math.min(10, steps / 10);
+        if (this.warmup == null && warmup < 10)
+            System.out.println("warmup: " + warmup + " steps, a tenth of this " + steps + "-step run (--warmup sets it)");
+        if (warmup < 0 || warmup >= steps)
+            throw new IllegalArgumentException("--warmup " + warmup + " must be in [0, --steps " + steps + ")");
+        Checks.nonNegative("--weight-decay", weightDecay);
+        Checks.nonNegative("--clip", clip);
+        Checks.fraction("--dropout", dropout);
+        Checks.positive("--alpha", alpha);
+        Checks.range("--eval-interval", evalInterval, 0, Integer.MAX_VALUE);
+        Checks.range("--eval-batches", evalBatches, 1, Checks.MAX_EVAL_BATCHES);
+        Checks.range("--patience", patience, 0, Integer.MAX_VALUE);
+        String data = Runs.dataPath(main, this.data), originalData = Runs.dataPath(main, this.originalData);
+        dev.jgrad.examples.Session.corpus(data, documents, "text");   // the data exists, before anything is written
+        if (originalData != null) dev.jgrad.examples.Session.corpus(originalData, originalDocuments, "text");
+        Path base = Runs.checkpoint(this.base, System.out);
         QuantSpec spec = quant.equalsIgnoreCase("none") ? null : QuantSpec.of(quant, blocksize, doubleQuant);
         LoraConfig lora = LoraConfig.of(r, alpha, dropout, targets, rslora);
-        QLoraFineTune.Options o = new QLoraFineTune.Options(lora, null, steps, batch, block, lr, minLr != null ? minLr : lr / 10,
-                warmup, weightDecay, clip, evalInterval, evalBatches, patience, seed, runDir, Runs.interactive());
-        ModelLoader.Format f = format == null ? null : ModelLoader.Format.parse(format);
-        System.out.println("loading " + base + (spec == null ? " (float32)" : " quantized while loading: " + spec));
-        long t0 = System.nanoTime();
-        ModelLoader.Loaded loaded = spec == null ? ModelLoader.load(base, f, tokenizer) : QuantizedModels.load(base, f, tokenizer, spec);
-        if (loaded.tokenizer() == null)
-            throw new IllegalArgumentException("no tokenizer found beside " + base + ": give --tokenizer");
-        System.out.printf(Locale.ROOT, "      %s (%.1f s)%n", loaded.model().config(), (System.nanoTime() - t0) / 1e9);
-        LanguageModelData.Prepared text = FineTuning.prepare(this.data, documents, loaded.tokenizer(), runDir.resolve("data"), seed);
-        LanguageModelData.Prepared original = originalData == null ? null
-                : FineTuning.prepare(originalData, originalDocuments, loaded.tokenizer(), runDir.resolve("data-original"), seed);
-        System.out.printf(Locale.ROOT, "data: %,d train / %,d validation tokens%n", text.train().size(), text.validation().size());
-        loaded.model().gradientCheckpointing(gradientCheckpointing);
-        QLoraFineTune.prepare(loaded.model(), o, new dev.jgrad.core.Generator(seed));
-        System.out.println(lora);
-        FineTuning.printMemory(loaded.model(), Lora.adapterParameterCount(loaded.model()), System.out);
-        QLoraFineTune.Report rep = FineTuning.run(loaded.model(), text.train(), text.validation(),
-                original == null ? null : original.validation(), o, base.toString());
-        FineTuning.printReport(rep, "new-domain", "original-domain", System.out);
-        System.out.println("adapter (PEFT format): " + rep.adapterDir());
-        System.out.println("merge it: ./jgrad merge --base " + base + " --adapter " + rep.adapterDir() + " --out " + runDir.resolve("merged"));
-        text.close();
-        if (original != null) original.close();
-        return 0;
+        try (Outputs.RunDirectory dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, "finetune"),
+                overwrite, System.err, data.startsWith("embedded:") ? null : Path.of(data),
+                originalData == null || originalData.startsWith("embedded:") ? null : Path.of(originalData), base, tokenizer)) {
+            Path runDir = dir.path();
+            QLoraFineTune.Options o = new QLoraFineTune.Options(lora, null, steps, batch, block, lr, minLr != null ? minLr : lr / 10,
+                    warmup, weightDecay, clip, evalInterval, evalBatches, patience, seed, runDir, Runs.interactive());
+            ModelLoader.Format f = format == null ? null : ModelLoader.Format.parse(format);
+            System.out.println("loading " + base + (spec == null ? " (float32)" : " quantized while loading: " + spec));
+            long t0 = System.nanoTime();
+            ModelLoader.Loaded loaded = spec == null ? ModelLoader.load(base, f, tokenizer) : QuantizedModels.load(base, f, tokenizer, spec);
+            if (loaded.tokenizer() == null)
+                throw new IllegalArgumentException("no tokenizer found beside " + base + ": give --tokenizer");
+            System.out.printf(Locale.ROOT, "      %s (%.1f s)%n", loaded.model().config(), (System.nanoTime() - t0) / 1e9);
+            LanguageModelData.Prepared text = FineTuning.prepare(data, documents, loaded.tokenizer(), runDir.resolve("data"), seed);
+            LanguageModelData.Prepared original = originalData == null ? null
+                    : FineTuning.prepare(originalData, originalDocuments, loaded.tokenizer(), runDir.resolve("data-original"), seed);
+            System.out.printf(Locale.ROOT, "data: %,d train / %,d validation tokens%n", text.train().size(), text.validation().size());
+            loaded.model().gradientCheckpointing(gradientCheckpointing);
+            QLoraFineTune.prepare(loaded.model(), o, new dev.jgrad.core.Generator(seed));
+            System.out.println(lora);
+            FineTuning.printMemory(loaded.model(), Lora.adapterParameterCount(loaded.model()), System.out);
+            QLoraFineTune.Report rep = FineTuning.run(loaded.model(), text.train(), text.validation(),
+                    original == null ? null : original.validation(), o, base.toString());
+            FineTuning.printReport(rep, "new-domain", "original-domain", System.out);
+            System.out.println("adapter (PEFT format): " + rep.adapterDir());
+            System.out.println("merge it: ./jgrad merge --base " + base + " --adapter " + rep.adapterDir() + " --out " + runDir.resolve("merged"));
+            text.close();
+            if (original != null) original.close();
+            dir.completed();
+            return 0;
+        }
     }
 }

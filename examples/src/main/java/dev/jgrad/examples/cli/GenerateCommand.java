@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
         description = "Generate text from a checkpoint: a Hugging Face directory, a llama2.c .bin, or a jgrad checkpoint.")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "PATH", description = "The model to run.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
+            description = "The model to run; a training run's directory means its best checkpoint (else its last).")
     Path checkpoint;
     @Option(names = "--format", description = "hf, llama2c or jgrad (default: detected).")
     String format;
@@ -42,7 +43,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int[] parsedIds = promptIds == null ? null
                 : java.util.Arrays.stream(promptIds.trim().split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
-        Generate.Options o = new Generate.Options(checkpoint, format == null ? null : ModelLoader.Format.parse(format),
+        Generate.Options o = new Generate.Options(Runs.checkpoint(checkpoint, System.err), format == null ? null : ModelLoader.Format.parse(format),
                 tokenizer, prompt, parsedIds, temperature, topK, topP, repetitionPenalty, seed, steps, ids);
         Generate.run(o, System.out, System.err);
         return 0;

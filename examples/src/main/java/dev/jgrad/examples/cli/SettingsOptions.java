@@ -1,7 +1,10 @@
 package dev.jgrad.examples.cli;
 
+import dev.jgrad.examples.Main;
 import dev.jgrad.examples.RunSettings;
 import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
 
 /** The options that make up {@link RunSettings}, shared by {@code train} and {@code search}. */
 public final class SettingsOptions {
@@ -57,8 +60,8 @@ public final class SettingsOptions {
     double lr;
     @Option(names = "--min-lr", defaultValue = "1e-4", description = "Learning rate at the end of the cosine decay (default: ${DEFAULT-VALUE}).")
     double minLr;
-    @Option(names = "--warmup", defaultValue = "100", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", description = "Linear warmup steps (default: 100, at most a tenth of --steps).")
+    Integer warmup;
     @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
     double weightDecay;
     @Option(names = "--beta1", defaultValue = "0.9") double beta1;
@@ -82,8 +85,16 @@ public final class SettingsOptions {
     @Option(names = "--prompt", defaultValue = "\n", description = "Prompt of the samples.")
     String prompt;
 
-    public RunSettings toSettings() {
-        return new RunSettings(data, textField, documents, !noClean, !noDedup, lowercase, tokenizer, split, model, dim,
+    /**
+     * The settings, with the data path and a tokenizer file resolved against {@code main}'s working directory; a
+     * default warmup shortened for a short run says so on {@code out}.
+     */
+    RunSettings toSettings(Main main, PrintStream out) {
+        int warmup = this.warmup != null ? this.warmup : RunSettings.defaultWarmup(steps);
+        if (this.warmup == null && warmup < 100)
+            out.println("warmup: " + warmup + " steps, a tenth of this " + steps + "-step run (the default 100 is for runs"
+                    + " of 1000 steps or more; --warmup sets it)");
+        return new RunSettings(Runs.dataPath(main, data), textField, documents, !noClean, !noDedup, lowercase, Runs.tokenizerPath(main, tokenizer), split, model, dim,
                 layers, heads, kvHeads == null ? heads : kvHeads, hidden, block, dropout, bias, batch, steps, lr, minLr,
                 warmup, weightDecay, beta1, beta2, gradAccum, clip, evalInterval, evalBatches, patience, minDelta, seed,
                 sampleTokens, prompt);

@@ -1,5 +1,6 @@
 package dev.jgrad.examples.cli;
 
+import dev.jgrad.examples.Main;
 import dev.jgrad.examples.Recipes;
 import dev.jgrad.examples.RunSettings;
 import dev.jgrad.examples.Session;
@@ -8,22 +9,30 @@ import dev.jgrad.transformer.data.LanguageModelData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./jgrad train}: pretrain a language model on your text (or run a shipped recipe). */
+/**
+ * {@code ./jgrad train}: pretrain a language model on your text (or run a shipped recipe). A new run refuses an
+ * existing non-empty {@code --out} unless {@code --overwrite}; a run that fails before its first checkpoint leaves
+ * no directory behind.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a language model: prepare the data, train with evaluation and checkpoints, write a run directory.")
 public final class TrainCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
 
     @Mixin
     SettingsOptions options;
 
     @Option(names = "--recipe", paramLabel = "NAME",
             description = "A shipped recipe with its expected result (shakespeare-char); other training options are ignored"
-                    + " except --steps (a shorter run, checked against nothing).")
+                    + " except --data (the recipe's text kept elsewhere) and --steps (a shorter run, checked against nothing).")
     String recipe;
 
     @picocli.CommandLine.Spec
@@ -32,40 +41,51 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/train-TIMESTAMP).")
     Path out;
 
+    @Option(names = "--overwrite", description = "Replace the run directory at --out if there is one (its contents are deleted).")
+    boolean overwrite;
+
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint.")
     Path resume;
 
     @Override
     public Integer call() throws Exception {
         RunSettings settings;
-        Path runDir;
+        Outputs.RunDirectory dir;
         Recipes.Recipe r = null;
         if (resume != null) {
-            runDir = resume;
             settings = RunSettings.load(resume.resolve("config.json"));
+            dir = Outputs.RunDirectory.existing(resume, System.err);
         } else {
             if (recipe != null) {
                 r = Recipes.load(recipe);
+                if (spec.commandLine().getParseResult().hasMatchedOption("--data")) r = r.withData(Runs.dataPath(main, options.data));
+                r.requireData();
                 settings = r.settings();
                 if (spec.commandLine().getParseResult().hasMatchedOption("--steps")) {
                     settings = settings.withSteps(options.steps);
                     r = null; // the expected result is for the full recipe
                 }
             } else {
-                settings = options.toSettings();
+                settings = options.toSettings(main, System.out);
             }
-            runDir = out != null ? out : Runs.newRunDir(recipe != null ? recipe : "train");
-            settings.save(runDir);
+            Session.checkBeforeWriting(settings);
+            dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, recipe != null ? recipe : "train"),
+                    overwrite, System.err, Runs.inputs(settings));
         }
-        System.out.println("run directory: " + runDir.toAbsolutePath());
-        Session session = new Session(settings, runDir, System.out);
-        LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
-        Runs.printDataReport(report, session, System.out);
-        session.buildModel();
-        System.out.printf(Locale.ROOT, "model: %s, %,d parameters%n", session.modelConfig(), session.model().numParameters());
-        TrainingResult result = session.train(resume != null, Runs.interactive());
-        Runs.printResult(result, runDir, System.out);
-        if (r != null) return Recipes.check(r, result, System.out) ? 0 : 1;
-        return 0;
+        try (dir) {
+            Path runDir = dir.path();
+            if (resume == null) settings.save(runDir);
+            System.out.println("run directory: " + runDir);
+            Session session = new Session(settings, runDir, System.out);
+            LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
+            Runs.printDataReport(report, session, System.out);
+            session.buildModel();
+            System.out.printf(Locale.ROOT, "model: %s, %,d parameters%n", session.modelConfig(), session.model().numParameters());
+            TrainingResult result = session.train(resume != null, Runs.interactive());
+            Runs.printResult(result, runDir, System.out);
+            dir.completed();
+            if (r != null) return Recipes.check(r, result, System.out) ? 0 : 1;
+            return 0;
+        }
     }
 }

@@ -77,9 +77,8 @@ public final class DocumentSplit {
             order[i] = order[j];
             order[j] = t;
         }
-        int trainEnd = boundary(fractions.train(), documentCount);
-        int validationEnd = boundary(fractions.train() + fractions.validation(), documentCount);
-        int testEnd = Math.abs(fractions.sum() - 1) <= 1e-9 ? documentCount : boundary(fractions.sum(), documentCount);
+        int[] ends = ends(documentCount, fractions);
+        int trainEnd = ends[0], validationEnd = ends[1], testEnd = ends[2];
         requireSome("train", fractions.train(), trainEnd, documentCount);
         requireSome("validation", fractions.validation(), validationEnd - trainEnd, documentCount);
         requireSome("test", fractions.test(), testEnd - validationEnd, documentCount);
@@ -89,6 +88,26 @@ public final class DocumentSplit {
             parts[order[k]] = (byte) part.ordinal();
         }
         return new DocumentSplit(parts);
+    }
+
+    /**
+     * True when {@link #assign} can split {@code documentCount} documents by {@code fractions}: every part with a
+     * positive fraction gets at least one document. A corpus too small for that (one file of text is one document)
+     * is split by position in its token stream instead ({@link TokenSplit#headTail}).
+     */
+    public static boolean fits(int documentCount, Fractions fractions) {
+        if (documentCount <= 0) return false;
+        int[] ends = ends(documentCount, fractions);
+        return !(fractions.train() > 0 && ends[0] == 0) && !(fractions.validation() > 0 && ends[1] == ends[0])
+                && !(fractions.test() > 0 && ends[2] == ends[1]);
+    }
+
+    /** The cumulative boundaries of the train, validation and test parts in the shuffled order. */
+    private static int[] ends(int documentCount, Fractions fractions) {
+        int trainEnd = boundary(fractions.train(), documentCount);
+        int validationEnd = boundary(fractions.train() + fractions.validation(), documentCount);
+        int testEnd = Math.abs(fractions.sum() - 1) <= 1e-9 ? documentCount : boundary(fractions.sum(), documentCount);
+        return new int[] {trainEnd, validationEnd, testEnd};
     }
 
     private static int boundary(double cumulativeFraction, int n) {

@@ -110,4 +110,28 @@ class DocumentSplitTest {
                         .getMessage());
         assertThrows(IllegalArgumentException.class, () -> TokenSplit.headTail(TokenSource.of(tokens), 1.0));
     }
+
+    @Test
+    void fitsSaysWhetherEveryPartGetsADocument() {
+        Fractions f = new Fractions(0.9, 0.05, 0.05);
+        // 0.05 of n rounds to at least one document from n = 10 (round(0.5) = 1); below that validation gets none.
+        assertEquals(false, DocumentSplit.fits(0, f));
+        assertEquals(false, DocumentSplit.fits(1, f));
+        assertEquals(false, DocumentSplit.fits(9, f));
+        // n = 10: train 9, validation round(9.5) - 9 = 1, test 10 - 10 = 0: the test part still gets none.
+        assertEquals(false, DocumentSplit.fits(10, f));
+        assertEquals(true, DocumentSplit.fits(30, f));
+        for (int n = 1; n <= 60; n++) {
+            final int count = n;
+            boolean assignable;
+            try {
+                DocumentSplit.assign(count, f, 1);
+                assignable = true;
+            } catch (IllegalArgumentException e) {
+                assignable = false;
+            }
+            assertEquals(assignable, DocumentSplit.fits(count, f), "n = " + n);
+        }
+        assertTrue(DocumentSplit.fits(1, new Fractions(1, 0, 0)), "one document can all train");
+    }
 }

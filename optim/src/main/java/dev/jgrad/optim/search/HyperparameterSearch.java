@@ -119,14 +119,14 @@ public final class HyperparameterSearch {
         return out;
     }
 
-    /** A text table of the ranked trials. */
+    /** A text table of the ranked trials; trials are numbered from 1, as the search prints them while it runs. */
     public static String table(List<Trial> trials) {
         List<Trial> r = ranked(trials);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-5s %-6s %-12s %-7s %-8s %s%n", "rank", "trial", "val_loss", "steps", "seconds", "hyperparameters / note"));
         for (int i = 0; i < r.size(); i++) {
             Trial t = r.get(i);
-            sb.append(String.format(Locale.ROOT, "%-5d %-6d %-12s %-7d %-8.1f %s  %s%n", i + 1, t.index(),
+            sb.append(String.format(Locale.ROOT, "%-5d %-6d %-12s %-7d %-8.1f %s  %s%n", i + 1, t.index() + 1,
                     Double.isNaN(t.metric()) ? "failed" : String.format(Locale.ROOT, "%.5f", t.metric()), t.steps(),
                     t.seconds(), format(t.params()), t.note()));
         }
@@ -139,14 +139,17 @@ public final class HyperparameterSearch {
         return String.join(" ", parts);
     }
 
-    /** Writes {@code results.csv} and {@code best.json} (the best configuration and its metric) into {@code dir}. */
+    /**
+     * Writes {@code results.csv} and {@code best.json} (the best configuration and its metric; none when every trial
+     * failed) into {@code dir}; trials are numbered from 1.
+     */
     public static void save(Path dir, List<Trial> trials) throws IOException {
         Files.createDirectories(dir);
         List<Trial> r = ranked(trials);
         StringBuilder csv = new StringBuilder("rank,trial,metric,steps,seconds,params,note\n");
         for (int i = 0; i < r.size(); i++) {
             Trial t = r.get(i);
-            csv.append(String.format(Locale.ROOT, "%d,%d,%s,%d,%.2f,\"%s\",\"%s\"%n", i + 1, t.index(),
+            csv.append(String.format(Locale.ROOT, "%d,%d,%s,%d,%.2f,\"%s\",\"%s\"%n", i + 1, t.index() + 1,
                     Double.isNaN(t.metric()) ? "" : Double.toString(t.metric()), t.steps(), t.seconds(), format(t.params()),
                     t.note().replace("\"", "'")));
         }
@@ -154,7 +157,7 @@ public final class HyperparameterSearch {
         if (!r.isEmpty() && !Double.isNaN(r.get(0).metric())) {
             Map<String, Object> best = new LinkedHashMap<>();
             best.put("metric", r.get(0).metric());
-            best.put("trial", r.get(0).index());
+            best.put("trial", r.get(0).index() + 1);
             best.put("params", r.get(0).params());
             writeAtomically(dir.resolve("best.json"),
                     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(best));

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * One finished trial.
  *
- * @param index   0-based order of the trial
+ * @param index   0-based order of the trial (tables and files number trials from 1: {@code index + 1})
  * @param params  the hyperparameters it ran with
  * @param metric  the validation metric it reached (lower is better); NaN if it failed
  * @param steps   training steps it ran
