@@ -32,8 +32,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/train-TIMESTAMP).")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint.")
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "Continue the run in RUN_DIR (its own config.json) from its newest checkpoint; with --steps N,"
+                    + " extend it to N steps in total (the cosine schedule is laid over the new total).")
     Path resume;
+
+    @Option(names = "--checkpoint-every-steps", paramLabel = "N",
+            description = "Write checkpoints/last every N steps (default: every --eval-interval; 0: not by steps).")
+    Integer checkpointEverySteps;
+
+    @Option(names = "--checkpoint-every-minutes", paramLabel = "M", defaultValue = "5",
+            description = "Also write checkpoints/last when M minutes have passed since the last one (0: not by time)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double checkpointEveryMinutes;
 
     @Override
     public Integer call() throws Exception {
@@ -43,6 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             runDir = resume;
             settings = RunSettings.load(resume.resolve("config.json"));
+            if (spec.commandLine().getParseResult().hasMatchedOption("--steps")) settings = settings.withSteps(options.steps);
         } else {
             if (recipe != null) {
                 r = Recipes.load(recipe);
@@ -58,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
             settings.save(runDir);
         }
         System.out.println("run directory: " + runDir.toAbsolutePath());
-        Session session = new Session(settings, runDir, System.out);
+        Session session = new Session(settings, runDir, System.out)
+                .checkpointEvery(checkpointEverySteps != null ? checkpointEverySteps : settings.evalInterval(), checkpointEveryMinutes);
         LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
         Runs.printDataReport(report, session, System.out);
         session.buildModel();
