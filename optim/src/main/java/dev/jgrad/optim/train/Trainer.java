@@ -210,14 +210,14 @@ public final class Trainer {
                 StepMetrics m = trainStep();
                 lastLoss = m.loss();
                 if (log != null) log.step(m);
-                for (TrainerCallback c : callbacks) c.onStep(m);
+                notifyCallbacks(c -> c.onStep(m));
                 boolean evalNow = validation != null && config.evalInterval() > 0
                         && (step % config.evalInterval() == 0 || step == config.maxSteps());
                 if (evalNow) {
                     EvalMetrics e = evaluate();
                     LOG.log(System.Logger.Level.DEBUG, "evaluation at step {0}: validation loss {1}", step, e.loss());
                     if (log != null) log.eval(e);
-                    for (TrainerCallback c : callbacks) c.onEvaluation(e);
+                    notifyCallbacks(c -> c.onEvaluation(e));
                     if (e.best() && config.runDir() != null) save(config.runDir().resolve("checkpoints/best"));
                     if (config.patience() > 0 && evalsWithoutImprovement >= config.patience()) {
                         stoppedEarly = true;
@@ -236,8 +236,24 @@ public final class Trainer {
         TrainingResult result = new TrainingResult(step, stoppedEarly, lastLoss,
                 Double.isInfinite(bestValLoss) ? Double.NaN : bestValLoss, bestStep, lastValLoss,
                 (System.nanoTime() - start) / 1e9);
-        for (TrainerCallback c : callbacks) c.onEnd(result);
+        notifyCallbacks(c -> c.onEnd(result));
         return result;
+    }
+
+    /**
+     * Runs a callback hook. Once a stop is requested, a failing callback is logged and skipped rather than costing the
+     * final checkpoint: during JVM shutdown (Ctrl-C) much of the platform refuses work (no new shutdown hooks, so no
+     * AWT for a plot), while the training state at this step boundary is complete and must be saved.
+     */
+    private void notifyCallbacks(java.util.function.Consumer<TrainerCallback> hook) {
+        for (TrainerCallback c : callbacks) {
+            try {
+                hook.accept(c);
+            } catch (RuntimeException e) {
+                if (!stopRequested) throw e;
+                LOG.log(System.Logger.Level.WARNING, "while stopping, " + c.getClass().getSimpleName() + " failed: " + e);
+            }
+        }
     }
 
     /** Whether the step or time interval of {@code checkpoints/last} has passed. */

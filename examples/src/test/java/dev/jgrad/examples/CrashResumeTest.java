@@ -1,0 +1,154 @@
+package dev.jgrad.examples;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The proof that a training run survives being killed at any moment: a real {@code jgrad train} runs in a child
+ * JVM (the test JVM's java, class path and flags, a working directory outside the repository), is killed with
+ * SIGKILL at random moments at least 20 times — with a checkpoint every step, most kills land inside a checkpoint
+ * write, the rest in start-up, resume or a step — and resumed each time with {@code --resume}; then once stopped
+ * with SIGTERM (the Ctrl-C path: the shutdown hook lets the step finish and the checkpoint be written). At the end
+ * the weights and optimizer state are byte-identical to an uninterrupted run with the same seed, and the metrics
+ * hold each step exactly once with the same losses.
+ */
+class CrashResumeTest {
+
+    private static final int STEPS = 48, KILLS = 20;
+
+    private static String[] trainArgs(Path data, Path out) {
+        return new String[] {"train", "--data", data.toString(), "--out", out.toString(), "--tokenizer", "char",
+                "--documents", "blank-lines", "--dim", "16", "--layers", "1", "--heads", "2", "--block", "16",
+                "--batch", "4", "--warmup", "2", "--steps", Integer.toString(STEPS), "--eval-interval", "8",
+                "--eval-batches", "1", "--sample-tokens", "0", "--seed", "5", "--checkpoint-every-steps", "1"};
+    }
+
+    /** A child JVM running {@code Main args} in {@code dir}; {@code firstStep} opens when it prints its first step. */
+    private record Child(Process process, CountDownLatch firstStep, StringBuffer output, Thread reader) {}
+
+    private static Child start(Path dir, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-javaagent")) cmd.add(a);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        CountDownLatch firstStep = new CountDownLatch(1);
+        StringBuffer output = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.append(line).append('\n');
+                    if (line.startsWith("step ")) firstStep.countDown();
+                }
+            } catch (IOException ignored) {
+                // the process was killed
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return new Child(p, firstStep, output, reader);
+    }
+
+    private static int finish(Child c) throws Exception {
+        assertTrue(c.process().waitFor(120, TimeUnit.SECONDS), "the child did not finish: " + c.output());
+        c.reader().join(10_000);   // the rest of its output
+        return c.process().exitValue();
+    }
+
+    /** The rows of {@code metrics.csv} without the timing columns (ms, items/s, GFLOP/s differ from run to run). */
+    private static List<String> metricsWithoutTimings(Path run) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.csv"))) {
+            String[] f = line.split(",", -1);
+            out.add(String.join(",", List.of(f).subList(0, 6)));
+        }
+        return out;
+    }
+
+    private static long savedStep(Path run) throws IOException {
+        String json = Files.readString(run.resolve("checkpoints/last/training.json"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"step\" : (\\d+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void killedAtRandomMomentsTheRunResumesToTheSameWeights(@TempDir Path dir) throws Exception {
+        Path data = CliTest.corpus(dir), reference = dir.resolve("reference"), run = dir.resolve("run");
+
+        // The uninterrupted run, in a child JVM like the others.
+        assertEquals(0, finish(start(dir, trainArgs(data, reference))));
+
+        Random random = new Random(42);
+        int kills = 0, launches = 0;
+        Child c = start(dir, trainArgs(data, run));
+        launches++;
+        // The first launch writes config.json and the token cache before its first step: kill only after it.
+        assertTrue(c.firstStep().await(60, TimeUnit.SECONDS), c.output().toString());
+        while (kills < KILLS) {
+            if (launches > 1) {
+                // Most kills in training (inside checkpoint writes); every fourth anywhere from JVM start-up on.
+                if (kills % 4 == 3) Thread.sleep(random.nextInt(1500));
+                else {
+                    assertTrue(c.firstStep().await(60, TimeUnit.SECONDS), c.output().toString());
+                    Thread.sleep(random.nextInt(300));
+                }
+            } else {
+                Thread.sleep(random.nextInt(300));
+            }
+            if (!c.process().isAlive()) {
+                assertEquals(0, c.process().exitValue(), c.output().toString());
+                break;   // finished before this kill: more steps would be needed for more kills
+            }
+            c.process().destroyForcibly();   // SIGKILL
+            c.process().waitFor();
+            kills++;
+            c = start(dir, "train", "--resume", run.toString(), "--checkpoint-every-steps", "1");
+            launches++;
+        }
+        assertTrue(kills >= KILLS, "only " + kills + " kills before the run finished");
+
+        // Ctrl-C: SIGTERM runs the shutdown hook, which stops at a step boundary and writes checkpoints/last.
+        assertTrue(c.firstStep().await(60, TimeUnit.SECONDS), c.output().toString());
+        c.process().destroy();
+        int code = finish(c);
+        if (!c.output().toString().contains("finished after " + STEPS + " steps")) {
+            assertTrue(c.output().toString().contains("stopped at step"), "exit " + code + " "
+                    + ManagementFactory.getRuntimeMXBean().getInputArguments() + "\n" + c.output());
+            List<String> rows = metricsWithoutTimings(run);
+            long lastLogged = rows.stream().filter(r -> r.startsWith("train,")).mapToLong(r -> Long.parseLong(r.split(",")[1]))
+                    .max().orElseThrow();
+            assertEquals(lastLogged, savedStep(run), "the graceful stop saved its last completed step");
+        }
+
+        Child last = start(dir, "train", "--resume", run.toString(), "--checkpoint-every-steps", "1");
+        assertEquals(0, finish(last), last.output().toString());
+
+        for (String f : List.of("checkpoints/last/model.safetensors", "checkpoints/last/optimizer.safetensors"))
+            assertEquals(-1, Files.mismatch(reference.resolve(f), run.resolve(f)),
+                    f + " differs from the uninterrupted run's after " + kills + " kills");
+        List<String> expected = metricsWithoutTimings(reference), got = metricsWithoutTimings(run);
+        assertEquals(1 + STEPS + STEPS / 8, expected.size(), "header, one row per step and per evaluation");
+        assertEquals(expected, got, "each step once, with the uninterrupted run's losses");
+    }
+}
