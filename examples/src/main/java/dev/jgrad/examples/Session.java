@@ -150,12 +150,17 @@ public final class Session {
      * is every evaluation interval and every 5 minutes, so a killed run loses at most that much.
      */
     public Session checkpointEvery(int steps, double minutes) {
-        if (steps < 0 || !(minutes >= 0))
-            throw new IllegalArgumentException("checkpoint intervals must be >= 0 (0: off), got " + steps + " steps and "
-                    + minutes + " minutes");
+        checkCheckpointEvery(steps, minutes);
         this.checkpointSteps = steps;
         this.checkpointMinutes = minutes;
         return this;
+    }
+
+    /** Refuses negative (or NaN) checkpoint intervals, naming the options. */
+    public static void checkCheckpointEvery(int steps, double minutes) {
+        if (steps < 0 || !(minutes >= 0))
+            throw new IllegalArgumentException("checkpoint intervals must be >= 0 (0: off), got --checkpoint-every-steps "
+                    + steps + " and --checkpoint-every-minutes " + minutes);
     }
 
     /**

@@ -51,6 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
         RunSettings settings;
         Path runDir;
         Recipes.Recipe r = null;
+        Session.checkCheckpointEvery(checkpointEverySteps != null ? checkpointEverySteps : 0, checkpointEveryMinutes);
         if (resume != null) {
             runDir = resume;
             settings = RunSettings.load(resume.resolve("config.json"));

@@ -172,9 +172,10 @@ public final class Trainer {
         for (Path dir : candidates) {
             try {
                 resume(dir);
+                if (firstFailure != null)
+                    LOG.log(System.Logger.Level.WARNING, "resumed from " + dir + " instead: " + firstFailure.getMessage());
                 return dir;
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot resume from " + dir + ": " + e.getMessage());
                 if (firstFailure == null) firstFailure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
             }
         }
