@@ -213,7 +213,10 @@ public final class Session {
         trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out));
         trainer.addCallback(new PlotWriter(runDir));
         out.printf(Locale.ROOT, "tokenizer saved to %s%n", tokenizerFile);
-        return StopOnShutdown.fit(trainer);
+        TrainingResult result = StopOnShutdown.fit(trainer);
+        if (result.steps() < settings.steps() && !result.stoppedEarly())
+            out.println("checkpoints/last holds step " + result.steps() + "; continue with: ./jgrad train --resume " + runDir);
+        return result;
     }
 
     /** Writes the tokenizer next to the checkpoints so that {@code ./jgrad generate} can find it. */
