@@ -189,7 +189,7 @@ public final class Checkpoint {
                 return null;
             });
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + e.getMessage(), e);
+            throw new IllegalArgumentException(jsonPath + ": " + e.getMessage(), e);
         }
         for (Map.Entry<String, long[]> e : genStates.entrySet()) training.generators().get(e.getKey()).setState(e.getValue());
         return new Loaded(step, extra);

@@ -74,6 +74,13 @@ class CheckpointValidationTest {
         edit(other, j -> j.put("generators", 1).put("optimizer", "x"));
         assertNamed(assertThrows(IOException.class, () -> Checkpoint.load(other, new CheckpointTest.Run(8, 1, 2, 3).training())),
                 "optimizer");
+        Path sched = tmp.resolve("sched");
+        Checkpoint.save(sched, new CheckpointTest.Run(8, 1, 2, 3).training(), 10, null);
+        edit(sched, j -> ((ObjectNode) j.get("schedule")).put("last_epoch", -5));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.load(sched, new CheckpointTest.Run(8, 1, 2, 3).training()));
+        assertNamed(bad, "schedule.last_epoch");
+        assertTrue(bad.getMessage().contains("-5"), bad.getMessage());
         java.nio.file.Files.writeString(other.resolve("training.json"), "{\"format\": ");
         IOException e = assertThrows(IOException.class, () -> Checkpoint.load(other, new CheckpointTest.Run(8, 1, 2, 3).training()));
         assertTrue(e.getMessage().contains("training.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
