@@ -69,7 +69,7 @@ public final class ShakespeareParity {
         WarmupCosineLr schedule = new WarmupCosineLr(optimizer, 100, offsets.size(), 1e-4);
 
         TrainerConfig config = TrainerConfig.builder().maxSteps(offsets.size()).clipNorm(1.0)
-                .evalInterval(offsets.size()).evalBatches(20).logInterval(offsets.size()).progressBar(false).build();
+                .evalInterval(offsets.size()).evalBatches(20).build();
         Trainer trainer = new Trainer(model, optimizer, schedule,
                 b -> model.loss(Tensor.of(b.x(), BATCH, BLOCK), Tensor.of(b.y(), BATCH, BLOCK)),
                 new Replay(train, offsets), new RandomWindowSampler(TokenSource.of(val), BATCH, BLOCK, 1), Map.of(), config);

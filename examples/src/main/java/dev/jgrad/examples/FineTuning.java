@@ -4,6 +4,7 @@ import dev.jgrad.nn.data.Deduplicator;
 import dev.jgrad.nn.data.DocumentSplit;
 import dev.jgrad.nn.data.TextCleaner;
 import dev.jgrad.nn.data.TokenSource;
+import dev.jgrad.optim.train.TrainerCallback;
 import dev.jgrad.quant.QuantizedModels;
 import dev.jgrad.quant.qlora.QLoraFineTune;
 import dev.jgrad.transformer.CausalLM;
@@ -34,11 +35,13 @@ public final class FineTuning {
         return LanguageModelData.prepare(Session.corpus(data, documents, "text"), opts);
     }
 
-    /** Runs {@link QLoraFineTune#run} with a loss plot in the run directory. */
+    /** Runs {@link QLoraFineTune#run} with progress lines on standard output and a loss plot in the run directory. */
     public static QLoraFineTune.Report run(CausalLM model, TokenSource train, TokenSource validation, TokenSource original,
                                            QLoraFineTune.Options options, String baseName) throws IOException {
-        return QLoraFineTune.run(model, train, validation, original, options, baseName,
-                options.runDir() == null ? List.of() : List.of(new PlotWriter(options.runDir())));
+        List<TrainerCallback> callbacks = new java.util.ArrayList<>();
+        callbacks.add(new ConsoleProgress(System.out, options.progressBar(), options.evalInterval() / 5));
+        if (options.runDir() != null) callbacks.add(new PlotWriter(options.runDir()));
+        return QLoraFineTune.run(model, train, validation, original, options, baseName, callbacks);
     }
 
     /** The memory of the base: float32 against 4-bit, and what trains. */

@@ -49,7 +49,14 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
+    /**
+     * The library reports through {@link System.Logger}; the command line prints training progress itself (see
+     * {@link ConsoleProgress}), so the trainer's own events are shown only from warnings up.
+     */
+    private static final java.util.logging.Logger TRAINER_LOG = java.util.logging.Logger.getLogger("dev.jgrad.optim.train");
+
     public static void main(String[] args) {
+        TRAINER_LOG.setLevel(java.util.logging.Level.WARNING);
         int code;
         try {
             code = commandLine().execute(args);

@@ -50,7 +50,7 @@ import java.util.zip.GZIPInputStream;
  * <pre>
  *   corpus → clean → dedup → split → tokenizer → token caches        ({@link LanguageModelData})
  *   config → model (LLaMA or GPT-2 family) → AdamW (decay on matrices) → warmup + cosine schedule
- *   Trainer: steps, evaluation, early stopping, checkpoints, metrics, samples, plot
+ *   Trainer: steps, evaluation, early stopping, periodic checkpoints, resume, metrics, samples, plot
  * </pre>
  */
 public final class Session {
@@ -62,6 +62,8 @@ public final class Session {
     private TokenSource train, validation;
     private boolean splitByPosition;
     private CausalLM model;
+    private int checkpointSteps = -1;          // -1: every evaluation interval
+    private double checkpointMinutes = 5;
 
     public Session(RunSettings settings, Path runDir, PrintStream out) {
         this.settings = settings;
@@ -183,7 +185,35 @@ public final class Session {
 
     // ---- training -----------------------------------------------------------------------------
 
-    /** Trains (resuming from {@code runDir/checkpoints/last} when {@code resume}), with samples and the plot. */
+    /**
+     * How often {@code checkpoints/last} is written: every {@code steps} steps and whenever {@code minutes} have
+     * passed since the last one (≤ 0 turns either off; it is always written at the end and on Ctrl-C). The default
+     * is every evaluation interval and every 5 minutes, so a killed run loses at most that much.
+     */
+    public Session checkpointEvery(int steps, double minutes) {
+        checkCheckpointEvery(steps, minutes);
+        this.checkpointSteps = steps;
+        this.checkpointMinutes = minutes;
+        return this;
+    }
+
+    /** Refuses negative (or NaN) checkpoint intervals, naming the options. */
+    public static void checkCheckpointEvery(int steps, double minutes) {
+        if (steps < 0 || !(minutes >= 0))
+            throw new IllegalArgumentException("checkpoint intervals must be >= 0 (0: off), got --checkpoint-every-steps "
+                    + steps + " and --checkpoint-every-minutes " + minutes);
+    }
+
+    /**
+     * Trains, with progress lines, samples and the plot. With {@code resume} it continues from the run's newest
+     * checkpoint ({@code checkpoints/last} or {@code checkpoints/best}, see {@link Trainer#resumeLatest}) up to
+     * {@code settings.steps()}, which may exceed the run's original total: the cosine schedule is then laid over the
+     * new total (the learning rate at step s is the new schedule's, as if the run had been planned that long), and
+     * {@code config.json} records the new total. A run with no checkpoint yet starts at step 0, the same run.
+     *
+     * <p>Ctrl-C (or SIGTERM) while training asks the trainer to stop after the current step; it writes
+     * {@code checkpoints/last} and the process exits.
+     */
     public TrainingResult train(boolean resume, boolean progressBar) throws IOException {
         List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -203,23 +233,31 @@ public final class Session {
         TrainerConfig config = TrainerConfig.builder().maxSteps(settings.steps()).gradAccumulation(settings.gradAccum())
                 .clipNorm(settings.clip()).evalInterval(settings.evalInterval()).evalBatches(settings.evalBatches())
                 .earlyStopping(settings.patience(), settings.minDelta()).runDir(runDir)
-                .logInterval(Math.max(1, settings.evalInterval() / 5)).flopsPerItem(flopsPerToken)
-                .progressBar(progressBar).build();
+                .checkpointEvery(checkpointSteps < 0 ? settings.evalInterval() : checkpointSteps, checkpointMinutes)
+                .flopsPerItem(flopsPerToken).build();
         Trainer trainer = new Trainer(model, optimizer, schedule,
                 batch -> model.loss(Tensor.of(batch.x(), batch.batchSize(), batch.blockSize()),
                         Tensor.of(batch.y(), batch.batchSize(), batch.blockSize())),
                 trainBatches, valBatches, model.generators(), config)
                 .withCheckpointExtra(Map.of(JgradCheckpoint.MODEL_KEY, ModelConfigs.toJgrad(model.config())));
+        if (resume) {
+            Path from = trainer.resumeLatest();
+            if (from == null) out.println("no checkpoint in " + runDir.resolve("checkpoints") + " yet: starting at step 0");
+            else out.println("resumed from " + from + " at step " + trainer.step());
+            if (trainer.step() >= settings.steps())
+                throw new IllegalArgumentException("the run is already at step " + trainer.step() + " of " + settings.steps()
+                        + ": give --steps N with N > " + trainer.step() + " to extend it");
+            settings.save(runDir);   // the new total, if --steps extended it
+        }
         Path tokenizerFile = saveTokenizer();
+        trainer.addCallback(new ConsoleProgress(out, progressBar, settings.evalInterval() / 5));
         trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out));
         trainer.addCallback(new PlotWriter(runDir));
-        if (resume) {
-            Path last = runDir.resolve("checkpoints/last");
-            trainer.resume(last);
-            out.println("resumed from " + last + " at step " + trainer.step());
-        }
         out.printf(Locale.ROOT, "tokenizer saved to %s%n", tokenizerFile);
-        return trainer.fit();
+        TrainingResult result = StopOnShutdown.fit(trainer);
+        if (result.steps() < settings.steps() && !result.stoppedEarly())
+            out.println("checkpoints/last holds step " + result.steps() + "; continue with: ./jgrad train --resume " + runDir);
+        return result;
     }
 
     /** Writes the tokenizer next to the checkpoints so that {@code ./jgrad generate} can find it. */

@@ -5,6 +5,7 @@ import dev.jgrad.core.DType;
 import dev.jgrad.core.Generator;
 import dev.jgrad.core.Shape;
 import dev.jgrad.core.Tensor;
+import dev.jgrad.core.io.AtomicDirectory;
 import dev.jgrad.core.io.Safetensors;
 import dev.jgrad.core.io.SafetensorsFile;
 import dev.jgrad.nn.Module;
@@ -12,21 +13,16 @@ import dev.jgrad.nn.Module;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Saves and restores everything a training run needs to continue exactly where it stopped.
@@ -40,14 +36,12 @@ import java.util.stream.Stream;
  *                          generator states, the user's extra map, and each file's size and SHA-256
  * </pre>
  *
- * <p><b>Atomicity.</b> {@link #save} never writes into an existing checkpoint. It builds the new one in the
- * sibling {@code ckpt.tmp}, forcing every file and the directory to disk, then swaps it in with two renames:
- * {@code ckpt → ckpt.old}, {@code ckpt.tmp → ckpt} (the commit point), and finally deletes {@code ckpt.old}.
- * A crash before the commit leaves the previous checkpoint authoritative: either still at {@code ckpt}, or at
- * {@code ckpt.old} if the crash fell between the renames; {@link #load} (and the next {@code save}) first
- * {@link #recover recovers}: a missing {@code ckpt} with a {@code ckpt.old} is renamed back, a stale
- * {@code ckpt.old} beside a committed {@code ckpt} is deleted, and a half-built {@code ckpt.tmp} is removed.
- * On load, each file's size and SHA-256 are checked against the manifest before anything is read.
+ * <p><b>Atomicity.</b> {@link #save} writes through {@link AtomicDirectory}: the new checkpoint is built in the
+ * sibling {@code ckpt.tmp}, forced to disk, and swapped in by two atomic renames, so a crash at any moment leaves
+ * the previous checkpoint or the new one, complete. {@link #load} first {@link #recover recovers} from an
+ * interrupted save. On load, each file's size and SHA-256 are checked against the manifest before anything is
+ * read, and every field of {@code training.json} is checked for its kind and range (a hand-edited or damaged
+ * file fails naming itself and the field: a negative or absurd {@code step}, a string where a number belongs).
  *
  * <p><b>Exact resumption.</b> Tensors are stored in their own dtypes, so float32 weights and moments round
  * trip bit for bit; generator states (which drive dropout masks and data order) are the exact xoshiro
@@ -91,13 +85,8 @@ public final class Checkpoint {
      * none).
      */
     public static void save(Path dir, Training training, long step, Map<String, Object> extra) throws IOException {
-        Path target = dir.toAbsolutePath().normalize();
-        Files.createDirectories(target.getParent());
-        recover(target);
-        Path tmp = tempSibling(target), old = backupSibling(target);
-        deleteRecursively(tmp);
-        Files.createDirectory(tmp);
-        try {
+        if (step < 0) throw new IllegalArgumentException("a checkpoint's step must be >= 0, got " + step);
+        AtomicDirectory.write(dir, tmp -> {
             Map<String, Object> files = new LinkedHashMap<>();
             TensorFiles.write(tmp.resolve(MODEL_FILE), training.model().stateDict());
             files.put(MODEL_FILE, manifestEntry(tmp.resolve(MODEL_FILE)));
@@ -118,22 +107,11 @@ public final class Checkpoint {
             json.put("generators", gens);
             json.put("extra", extra == null ? Map.of() : extra);
             json.put("files", files);
-            Path jsonPath = tmp.resolve(TRAINING_FILE);
-            try (OutputStream out = Files.newOutputStream(jsonPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (OutputStream out = Files.newOutputStream(tmp.resolve(TRAINING_FILE), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
                 JsonState.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out, json);
             }
-            forceFile(jsonPath);
-            forceDirectory(tmp);
-        } catch (IOException | RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
-        // Commit: move the old checkpoint aside, the new one in, then drop the old one.
-        boolean hadOld = Files.exists(target);
-        if (hadOld) move(target, old);
-        move(tmp, target);
-        forceDirectory(target.getParent());
-        if (hadOld) deleteRecursively(old);
+        });
     }
 
     // =============================================================================================
@@ -144,18 +122,24 @@ public final class Checkpoint {
      * schedule state and generator states (every generator named in {@code training} must be in the
      * checkpoint). Everything is validated before anything changes.
      */
-    @SuppressWarnings("unchecked")
     public static Loaded load(Path dir, Training training) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
-        recover(target);
+        AtomicDirectory.recover(target);
         if (!Files.isDirectory(target)) throw new IOException("no checkpoint at " + target);
         Path jsonPath = target.resolve(TRAINING_FILE);
         if (!Files.isRegularFile(jsonPath)) throw new IOException("checkpoint " + target + " has no " + TRAINING_FILE);
-        Map<String, Object> json = JsonState.MAPPER.readValue(jsonPath.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        Map<String, Object> json;
+        try {
+            json = JsonState.MAPPER.readValue(jsonPath.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(jsonPath + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
         if (!FORMAT.equals(json.get("format")) || !Integer.valueOf(VERSION).equals(json.get("version")))
             throw new IOException("checkpoint " + target + ": unknown format " + json.get("format") + " version " + json.get("version"));
-        Map<String, Object> files = JsonState.asMap(json.get("files"));
-        for (Map.Entry<String, Object> f : files.entrySet()) verify(target, f.getKey(), JsonState.asMap(f.getValue()));
+        long step = field(jsonPath, "step", () -> nonNegativeInt(json.get("step")));
+        Map<String, Object> files = field(jsonPath, "files", () -> JsonState.asMap(json.get("files")));
+        if (files == null) throw new IOException(jsonPath + ": field \"files\" is missing");
+        for (Map.Entry<String, Object> f : files.entrySet()) verify(target, jsonPath, f.getKey(), f.getValue());
         String where = "checkpoint " + target + ": ";
 
         // ---- read and validate everything ----
@@ -168,37 +152,90 @@ public final class Checkpoint {
                 tensors = new LinkedHashMap<>();
                 for (SafetensorsFile.Entry e : f.entries()) tensors.put(e.name(), Safetensors.read(f, e.name(), e.dtype()));
             }
-            optState = new Optimizer.State(JsonState.asMap(json.get("optimizer")), tensors);
+            optState = new Optimizer.State(field(jsonPath, "optimizer", () -> JsonState.asMap(json.get("optimizer"))), tensors);
         }
         Map<String, Object> scheduleState = null;
         if (training.schedule() != null) {
-            scheduleState = JsonState.asMap(json.get("schedule"));
+            scheduleState = field(jsonPath, "schedule", () -> JsonState.asMap(json.get("schedule")));
             if (scheduleState == null) throw new IOException(where + "no schedule state");
             Object liveType = training.schedule().stateDict().get("type");
             if (!liveType.equals(scheduleState.get("type")))
                 throw new IllegalArgumentException(where + "the schedule state is for " + scheduleState.get("type") + ", not " + liveType);
         }
-        Map<String, Object> gens = JsonState.asMap(json.get("generators"));
+        Map<String, Object> gens = field(jsonPath, "generators", () -> JsonState.asMap(json.get("generators")));
         Map<String, long[]> genStates = new LinkedHashMap<>();
         for (String name : training.generators().keySet()) {
-            if (!gens.containsKey(name))
-                throw new IOException(where + "no state for generator \"" + name + "\" (has " + gens.keySet() + ")");
-            long[] s = JsonState.asLongs(gens.get(name));
+            if (gens == null || !gens.containsKey(name))
+                throw new IOException(where + "no state for generator \"" + name + "\" (has "
+                        + (gens == null ? "none" : gens.keySet()) + ")");
+            long[] s = field(jsonPath, "generators." + name, () -> JsonState.asLongs(gens.get(name)));
             if (s.length != 6) throw new IOException(where + "generator \"" + name + "\" has " + s.length + " state words, not 6");
             genStates.put(name, s);
         }
+        Map<String, Object> extra = json.get("extra") == null ? Map.of()
+                : field(jsonPath, "extra", () -> JsonState.asMap(json.get("extra")));
 
         // ---- apply (each step validates its own input first, so a failure leaves the objects unchanged) ----
+        final Optimizer.State opt = optState;
+        final Map<String, Object> sched = scheduleState;
         try {
-            if (optState != null) training.optimizer().importState(optState);
+            if (opt != null) field(jsonPath, "optimizer", () -> {
+                training.optimizer().importState(opt);
+                return null;
+            });
             training.model().loadStateDict(modelState, true);
-            if (scheduleState != null) training.schedule().loadStateDict(scheduleState);
+            if (sched != null) field(jsonPath, "schedule", () -> {
+                training.schedule().loadStateDict(sched);
+                return null;
+            });
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + e.getMessage(), e);
+            throw new IllegalArgumentException(jsonPath + ": " + e.getMessage(), e);
         }
         for (Map.Entry<String, long[]> e : genStates.entrySet()) training.generators().get(e.getKey()).setState(e.getValue());
-        Map<String, Object> extra = json.get("extra") == null ? Map.of() : JsonState.asMap(json.get("extra"));
-        return new Loaded(((Number) json.get("step")).longValue(), extra);
+        return new Loaded(step, extra);
+    }
+
+    /** The step recorded in the checkpoint at {@code dir} (after {@link #recover}), validated as {@link #load} does. */
+    public static long savedStep(Path dir) throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
+        AtomicDirectory.recover(target);
+        Path jsonPath = target.resolve(TRAINING_FILE);
+        if (!Files.isRegularFile(jsonPath)) throw new IOException("no checkpoint at " + target);
+        Map<String, Object> json;
+        try {
+            json = JsonState.MAPPER.readValue(jsonPath.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(jsonPath + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return field(jsonPath, "step", () -> nonNegativeInt(json.get("step")));
+    }
+
+    /** Parses a part of {@code training.json}; a value of the wrong kind fails naming the file and the field. */
+    private static <T> T field(Path json, String name, java.util.concurrent.Callable<T> read) throws IOException {
+        try {
+            return read.call();
+        } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException | NumberFormatException e) {
+            throw new IOException(json + ": field \"" + name + "\" is malformed (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JSON integer in {@code [0, Integer.MAX_VALUE]} (steps are ints in the trainer). */
+    private static int nonNegativeInt(Object v) {
+        if (!(v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger))
+            throw new NumberFormatException("expected a whole number, got " + describe(v));
+        java.math.BigInteger b = new java.math.BigInteger(v.toString());
+        if (b.signum() < 0 || b.compareTo(java.math.BigInteger.valueOf(Integer.MAX_VALUE)) > 0)
+            throw new NumberFormatException("expected a whole number in [0, " + Integer.MAX_VALUE + "], got " + v);
+        return b.intValue();
+    }
+
+    private static String describe(Object v) {
+        return v instanceof String s ? "the string \"" + s + "\"" : String.valueOf(v);
     }
 
     /** The model file's tensors, checked against the model's keys and shapes (first mismatch named). */
@@ -232,28 +269,11 @@ public final class Checkpoint {
     // Crash recovery and file plumbing
 
     /**
-     * Brings {@code dir} back to a consistent state after an interrupted {@link #save}: restores
-     * {@code dir.old} if {@code dir} is missing, deletes a stale {@code dir.old} beside a committed
-     * {@code dir}, and deletes an unfinished {@code dir.tmp}.
+     * Brings the checkpoint {@code dir} back to a consistent state after an interrupted {@link #save} (see
+     * {@link AtomicDirectory#recover}).
      */
     public static void recover(Path dir) throws IOException {
-        Path target = dir.toAbsolutePath().normalize(), old = backupSibling(target), tmp = tempSibling(target);
-        if (Files.exists(old)) {
-            if (Files.exists(target)) deleteRecursively(old);
-            else {
-                move(old, target);
-                forceDirectory(target.getParent());
-            }
-        }
-        deleteRecursively(tmp);
-    }
-
-    static Path tempSibling(Path dir) {
-        return dir.resolveSibling(dir.getFileName() + ".tmp");
-    }
-
-    static Path backupSibling(Path dir) {
-        return dir.resolveSibling(dir.getFileName() + ".old");
+        AtomicDirectory.recover(dir);
     }
 
     private static Map<String, Object> manifestEntry(Path file) throws IOException {
@@ -263,10 +283,17 @@ public final class Checkpoint {
         return m;
     }
 
-    private static void verify(Path dir, String name, Map<String, Object> entry) throws IOException {
+    /** Checks the file {@code name} against its manifest entry: size first (cheap), then the SHA-256. */
+    private static void verify(Path dir, Path json, String name, Object rawEntry) throws IOException {
+        if (!name.equals(MODEL_FILE) && !name.equals(OPTIMIZER_FILE))
+            throw new IOException(json + ": field \"files\" names an unknown file \"" + name + "\"");
+        Map<String, Object> entry = field(json, "files." + name, () -> JsonState.asMap(rawEntry));
+        Object bytes = entry == null ? null : entry.get("bytes");
+        if (!(bytes instanceof Integer || bytes instanceof Long) || ((Number) bytes).longValue() < 0)
+            throw new IOException(json + ": field \"files." + name + ".bytes\" must be a byte count, got " + describe(bytes));
         Path file = dir.resolve(name);
         if (!Files.isRegularFile(file)) throw new IOException("checkpoint " + dir + ": " + name + " is missing");
-        long size = Files.size(file), expected = ((Number) entry.get("bytes")).longValue();
+        long size = Files.size(file), expected = ((Number) bytes).longValue();
         if (size != expected)
             throw new IOException("checkpoint " + dir + ": " + name + " has " + size + " bytes, the manifest says " + expected);
         String hash = sha256(file);
@@ -283,44 +310,6 @@ public final class Checkpoint {
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to + " atomically (different file systems?)", e);
-        }
-    }
-
-    private static void forceFile(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    /** fsync of a directory, so that renames and new entries in it are durable (best effort off Linux). */
-    private static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // Some platforms cannot open or sync directories; the renames are still atomic there.
-        }
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.delete(q);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            deleteRecursively(p);
-        } catch (IOException ignored) {
-            // recover() removes it on the next save or load
         }
     }
 }

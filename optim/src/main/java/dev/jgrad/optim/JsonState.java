@@ -24,8 +24,12 @@ final class JsonState {
         throw new IllegalArgumentException("expected a number, got " + o);
     }
 
-    static int asInt(Object o) {
-        return ((Number) o).intValue();
+    /** A counter of a saved state: a JSON whole number in [0, 2^31); anything else fails naming {@code field}. */
+    static int asCount(Object o, String field) {
+        if (!(o instanceof Integer i) || i < 0)
+            throw new IllegalArgumentException("\"" + field + "\" must be a whole number in [0, " + Integer.MAX_VALUE
+                    + "], got " + (o instanceof String str ? "the string \"" + str + "\"" : o));
+        return i;
     }
 
     static double[] asDoubles(Object o) {

@@ -73,8 +73,9 @@ public abstract class LrScheduler implements Schedule {
         double[] saved = JsonState.asDoubles(state.get("base_lrs"));
         if (saved.length != baseLrs.length)
             throw new IllegalArgumentException("schedule state has " + saved.length + " groups, the optimizer " + baseLrs.length);
+        int epoch = JsonState.asCount(state.get("last_epoch"), "schedule.last_epoch");
         System.arraycopy(saved, 0, baseLrs, 0, saved.length);
-        lastEpoch = JsonState.asInt(state.get("last_epoch"));
+        lastEpoch = epoch;
         apply();
     }
 }

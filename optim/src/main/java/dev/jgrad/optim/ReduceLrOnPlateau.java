@@ -117,10 +117,14 @@ public class ReduceLrOnPlateau implements Schedule {
         List<? extends Optimizer.ParamGroup<?>> groups = optimizer.paramGroups();
         if (lrs.length != groups.size())
             throw new IllegalArgumentException("schedule state has " + lrs.length + " groups, the optimizer " + groups.size());
-        best = JsonState.asDouble(state.get("best"));
-        numBadEpochs = JsonState.asInt(state.get("num_bad_epochs"));
-        cooldownCounter = JsonState.asInt(state.get("cooldown_counter"));
-        lastEpoch = JsonState.asInt(state.get("last_epoch"));
+        double savedBest = JsonState.asDouble(state.get("best"));
+        int bad = JsonState.asCount(state.get("num_bad_epochs"), "schedule.num_bad_epochs");
+        int cooldown = JsonState.asCount(state.get("cooldown_counter"), "schedule.cooldown_counter");
+        int epoch = JsonState.asCount(state.get("last_epoch"), "schedule.last_epoch");
+        best = savedBest;
+        numBadEpochs = bad;
+        cooldownCounter = cooldown;
+        lastEpoch = epoch;
         for (int i = 0; i < lrs.length; i++) groups.get(i).setLr(lrs[i]);
     }
 }

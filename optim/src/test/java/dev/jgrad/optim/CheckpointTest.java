@@ -1,5 +1,6 @@
 package dev.jgrad.optim;
 
+import dev.jgrad.core.io.AtomicDirectory;
 import dev.jgrad.core.DType;
 import dev.jgrad.core.Device;
 import dev.jgrad.core.Generator;
@@ -214,14 +215,14 @@ class CheckpointTest {
                 () -> Checkpoint.save(dir, run.training(), 8, Map.of("bad", new Exploding())));
         assertTrue(e.getMessage().contains("simulated failure"), e.getMessage());
         assertSameFiles(before, snapshot(dir));
-        assertFalse(Files.exists(Checkpoint.tempSibling(dir.toAbsolutePath())), "the half-built checkpoint is removed");
+        assertFalse(Files.exists(AtomicDirectory.tempSibling(dir.toAbsolutePath())), "the half-built checkpoint is removed");
 
         // 2. the model file fails part-way (a tensor's data cannot be read while streaming it)
         assertThrows(RuntimeException.class, () -> Checkpoint.save(dir, new Checkpoint.Training(new Faulty(), null, null, null), 9, null));
         assertSameFiles(before, snapshot(dir));
 
         // A half-written temporary left by a killed process does not matter either.
-        Path stale = Files.createDirectories(Checkpoint.tempSibling(dir.toAbsolutePath()));
+        Path stale = Files.createDirectories(AtomicDirectory.tempSibling(dir.toAbsolutePath()));
         Files.write(stale.resolve("model.safetensors"), new byte[] {1, 2, 3});
 
         Run fresh = new Run(16, 7, 8, 9);
@@ -244,21 +245,21 @@ class CheckpointTest {
         List<float[]> paramsAt3 = run.params();
 
         // Crash after "ckpt → ckpt.old" but before "ckpt.tmp → ckpt": the old checkpoint is authoritative.
-        Files.move(dir, Checkpoint.backupSibling(dir));
-        Files.move(other, Checkpoint.tempSibling(dir));
+        Files.move(dir, AtomicDirectory.backupSibling(dir));
+        Files.move(other, AtomicDirectory.tempSibling(dir));
         Run a = new Run(16, 5, 5, 5);
         assertEquals(1, Checkpoint.load(dir, a.training()).step());
         assertBitEqual(paramsAt1, a.params());
-        assertFalse(Files.exists(Checkpoint.backupSibling(dir)) || Files.exists(Checkpoint.tempSibling(dir)));
+        assertFalse(Files.exists(AtomicDirectory.backupSibling(dir)) || Files.exists(AtomicDirectory.tempSibling(dir)));
 
         // Crash after the commit rename, before "ckpt.old" was deleted: the new one is authoritative.
         Checkpoint.save(other, run.training(), 3, null);
-        Files.move(dir, Checkpoint.backupSibling(dir));
+        Files.move(dir, AtomicDirectory.backupSibling(dir));
         Files.move(other, dir);
         Run b = new Run(16, 6, 6, 6);
         assertEquals(3, Checkpoint.load(dir, b.training()).step());
         assertBitEqual(paramsAt3, b.params());
-        assertFalse(Files.exists(Checkpoint.backupSibling(dir)));
+        assertFalse(Files.exists(AtomicDirectory.backupSibling(dir)));
     }
 
     @Test

@@ -88,6 +88,12 @@ public final class FinetuneCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/finetune-TIMESTAMP).")
     Path out;
+    @Option(names = "--checkpoint-every-steps", paramLabel = "N",
+            description = "Write the adapters' checkpoints/last every N steps (default: every --eval-interval; 0: not by steps).")
+    Integer checkpointEverySteps;
+    @Option(names = "--checkpoint-every-minutes", paramLabel = "M", defaultValue = "5",
+            description = "Also when M minutes have passed since the last one (0: not by time) (default: ${DEFAULT-VALUE}).")
+    double checkpointEveryMinutes;
 
     @Option(names = "--overwrite", description = "Replace the run directory at --out if there is one (its contents are deleted).")
     boolean overwrite;
@@ -124,7 +130,8 @@ public final class FinetuneCommand implements Callable<Integer> {
                 originalData == null || originalData.startsWith("embedded:") ? null : Path.of(originalData), base, tokenizer)) {
             Path runDir = dir.path();
             QLoraFineTune.Options o = new QLoraFineTune.Options(lora, null, steps, batch, block, lr, minLr != null ? minLr : lr / 10,
-                    warmup, weightDecay, clip, evalInterval, evalBatches, patience, seed, runDir, Runs.interactive());
+                    warmup, weightDecay, clip, evalInterval, evalBatches, patience, seed, runDir, Runs.interactive(),
+                    checkpointEverySteps != null ? checkpointEverySteps : evalInterval, checkpointEveryMinutes);
             ModelLoader.Format f = format == null ? null : ModelLoader.Format.parse(format);
             System.out.println("loading " + base + (spec == null ? " (float32)" : " quantized while loading: " + spec));
             long t0 = System.nanoTime();

@@ -44,17 +44,30 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the run directory at --out if there is one (its contents are deleted).")
     boolean overwrite;
 
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint.")
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "Continue the run in RUN_DIR (its own config.json) from its newest checkpoint; with --steps N,"
+                    + " extend it to N steps in total (the cosine schedule is laid over the new total).")
     Path resume;
+
+    @Option(names = "--checkpoint-every-steps", paramLabel = "N",
+            description = "Write checkpoints/last every N steps (default: every --eval-interval; 0: not by steps).")
+    Integer checkpointEverySteps;
+
+    @Option(names = "--checkpoint-every-minutes", paramLabel = "M", defaultValue = "5",
+            description = "Also write checkpoints/last when M minutes have passed since the last one (0: not by time)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double checkpointEveryMinutes;
 
     @Override
     public Integer call() throws Exception {
         RunSettings settings;
         Outputs.RunDirectory dir;
         Recipes.Recipe r = null;
+        Session.checkCheckpointEvery(checkpointEverySteps != null ? checkpointEverySteps : 0, checkpointEveryMinutes);
         if (resume != null) {
             settings = RunSettings.load(resume.resolve("config.json"));
             dir = Outputs.RunDirectory.existing(resume, System.err);
+            if (spec.commandLine().getParseResult().hasMatchedOption("--steps")) settings = settings.withSteps(options.steps);
         } else {
             if (recipe != null) {
                 r = Recipes.load(recipe);
@@ -76,7 +89,8 @@ public final class TrainCommand implements Callable<Integer> {
             Path runDir = dir.path();
             if (resume == null) settings.save(runDir);
             System.out.println("run directory: " + runDir);
-            Session session = new Session(settings, runDir, System.out);
+            Session session = new Session(settings, runDir, System.out)
+                    .checkpointEvery(checkpointEverySteps != null ? checkpointEverySteps : settings.evalInterval(), checkpointEveryMinutes);
             LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
             Runs.printDataReport(report, session, System.out);
             session.buildModel();

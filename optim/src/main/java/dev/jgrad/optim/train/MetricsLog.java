@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * The metrics of a run, as {@code metrics.csv} (one row per step or evaluation, for spreadsheets and plots) and
  * {@code metrics.jsonl} (one JSON object per line, for programs). Lines are flushed as they are written, so a
- * crashed run keeps its history; a resumed run appends.
+ * crashed run keeps its history. A run resumed from a checkpoint at step {@code s} first drops the rows past
+ * {@code s} (and a line torn by the crash), since it replays those steps: each step appears once.
  */
 final class MetricsLog implements AutoCloseable {
 
@@ -26,22 +27,68 @@ final class MetricsLog implements AutoCloseable {
         this.jsonl = jsonl;
     }
 
-    static MetricsLog open(Path runDir, boolean append) {
+    /** Opens the logs of {@code runDir} for a run that continues after {@code fromStep} (0: a fresh run). */
+    static MetricsLog open(Path runDir, int fromStep) {
         try {
             Files.createDirectories(runDir);
-            Path csvPath = runDir.resolve("metrics.csv");
-            boolean fresh = !append || !Files.exists(csvPath);
-            StandardOpenOption mode = fresh ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND;
-            BufferedWriter csv = Files.newBufferedWriter(csvPath, StandardCharsets.UTF_8, StandardOpenOption.CREATE, mode);
-            BufferedWriter jsonl = Files.newBufferedWriter(runDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, mode);
-            if (fresh) {
-                csv.write(CSV_HEADER);
-                csv.newLine();
-            }
+            Path csvPath = runDir.resolve("metrics.csv"), jsonlPath = runDir.resolve("metrics.jsonl");
+            keepUpTo(csvPath, fromStep, CSV_HEADER, MetricsLog::csvStep);
+            keepUpTo(jsonlPath, fromStep, null, MetricsLog::jsonStep);
+            BufferedWriter csv = Files.newBufferedWriter(csvPath, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            BufferedWriter jsonl = Files.newBufferedWriter(jsonlPath, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             return new MetricsLog(csv, jsonl);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write metrics in " + runDir, e);
+        }
+    }
+
+    /**
+     * Rewrites {@code file} (atomically: a sibling then a rename) with its complete lines whose step is at most
+     * {@code step}, after {@code header} if there is one. A line without a step (torn, foreign) is dropped.
+     */
+    private static void keepUpTo(Path file, int step, String header, java.util.function.ToLongFunction<String> stepOf)
+            throws IOException {
+        java.util.List<String> kept = new java.util.ArrayList<>();
+        if (header != null) kept.add(header);
+        if (step > 0 && Files.exists(file)) {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            int end = text.lastIndexOf('\n');                 // after it: a line torn by a crash
+            if (end >= 0) {
+                for (String line : text.substring(0, end).split("\n", -1)) {
+                    if (line.equals(header)) continue;
+                    long s = stepOf.applyAsLong(line);
+                    if (s >= 1 && s <= step) kept.add(line);
+                }
+            }
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The step of a CSV row ({@code kind,step,...}), or -1. */
+    static long csvStep(String line) {
+        String[] f = line.split(",", 3);
+        return f.length == 3 && (f[0].equals("train") || f[0].equals("val")) ? parse(f[1]) : -1;
+    }
+
+    /** The step of a JSONL row ({@code {"kind":..,"step":N,...}}), or -1. */
+    static long jsonStep(String line) {
+        if (!line.startsWith("{") || !line.endsWith("}")) return -1;
+        int at = line.indexOf("\"step\":");
+        if (at < 0) return -1;
+        int from = at + "\"step\":".length(), to = from;
+        while (to < line.length() && Character.isDigit(line.charAt(to))) to++;
+        return parse(line.substring(from, to));
+    }
+
+    private static long parse(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

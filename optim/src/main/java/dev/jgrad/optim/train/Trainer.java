@@ -15,6 +15,7 @@ import dev.jgrad.optim.Schedule;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,9 +34,17 @@ import java.util.Map;
  *   <li>every {@code evalInterval} steps: the mean validation loss over {@code evalBatches} batches in eval mode
  *       without a graph, its perplexity, the best checkpoint, early stopping.</li>
  * </ol>
- * With a run directory it writes {@code metrics.csv}, {@code metrics.jsonl}, {@code checkpoints/last} and
- * {@code checkpoints/best} (atomically, see {@link Checkpoint}); {@link #resume} continues a run exactly where the
- * checkpoint left it (parameters, optimizer moments, schedule, data order, generators).
+ * With a run directory it writes {@code metrics.csv}, {@code metrics.jsonl}, {@code checkpoints/best} (after each
+ * improving evaluation) and {@code checkpoints/last}: every {@code checkpointEverySteps} steps, whenever
+ * {@code checkpointEveryMinutes} have passed since the last one, when a {@link #requestStop stop is requested}
+ * and at the end. Checkpoints are atomic (see {@link Checkpoint}), so killing the process at any moment loses at
+ * most one interval. {@link #resume(Path)} continues a run exactly where a checkpoint left it (parameters, optimizer
+ * moments, schedule, data order, generators): the resumed run's weights are bit-identical to an uninterrupted
+ * run's. {@link #resumeLatest()} picks the newer of {@code last} and {@code best}.
+ *
+ * <p>The trainer prints nothing: progress goes to the {@link TrainerCallback}s (an application's console
+ * output) and events (evaluations, checkpoints, early stopping) to the {@link System.Logger} named after
+ * this class, which the application configures.
  */
 public final class Trainer {
 
@@ -51,6 +60,7 @@ public final class Trainer {
     private final Map<Tensor, String> parameterNames = new java.util.IdentityHashMap<>();
     private final Map<String, Object> checkpointExtra = new LinkedHashMap<>();
     private Module checkpointModule;
+    private volatile boolean stopRequested;
 
     private int step;
     private double bestValLoss = Double.POSITIVE_INFINITY;
@@ -58,6 +68,10 @@ public final class Trainer {
     private double lastValLoss = Double.NaN;
     private int evalsWithoutImprovement;
     private MetricsLog log;
+    private int savedStep = -1;
+    private long savedNanos;
+
+    private static final System.Logger LOG = System.getLogger(Trainer.class.getName());
 
     /**
      * @param generators named generators whose state belongs in checkpoints (dropout, sampling); may be empty
@@ -76,7 +90,7 @@ public final class Trainer {
         model.namedParameters().forEach((name, p) -> parameterNames.put(p, name));
     }
 
-    /** Adds a callback (progress output is built in; callbacks add samples, plots, ...). */
+    /** Adds a callback (progress output, samples, plots, ...). */
     public Trainer addCallback(TrainerCallback callback) {
         callbacks.add(callback);
         return this;
@@ -106,64 +120,156 @@ public final class Trainer {
         return step;
     }
 
+    /**
+     * Asks a running {@link #fit} to stop at the end of the current step: it writes {@code checkpoints/last} (when
+     * there is a run directory) and returns. Safe to call from any thread, e.g. a shutdown hook on Ctrl-C, which
+     * then waits for {@code fit} to return.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
     /** Restores a run from {@code checkpointDir} (written by this trainer) to continue it. */
     public void resume(Path checkpointDir) throws IOException {
         Checkpoint.Loaded loaded = Checkpoint.load(checkpointDir, training());
-        step = Math.toIntExact(loaded.step());
+        Path json = checkpointDir.resolve("training.json");
         Map<String, Object> extra = loaded.extra();
-        train.restore(samplerState(extra.get("train_sampler")));
-        if (validation != null && extra.get("validation_sampler") != null)
-            validation.restore(samplerState(extra.get("validation_sampler")));
-        bestValLoss = ((Number) extra.getOrDefault("best_val_loss", Double.POSITIVE_INFINITY)).doubleValue();
-        bestStep = ((Number) extra.getOrDefault("best_step", 0)).intValue();
-        evalsWithoutImprovement = ((Number) extra.getOrDefault("evals_without_improvement", 0)).intValue();
-        Object last = extra.get("last_val_loss");
-        lastValLoss = last == null ? Double.NaN : ((Number) last).doubleValue();
+        // Everything is parsed before the trainer changes, so a bad value leaves it as it was.
+        BatchSampler.State trainState = samplerState(extra.get("train_sampler"), json, "extra.train_sampler");
+        BatchSampler.State valState = validation != null && extra.get("validation_sampler") != null
+                ? samplerState(extra.get("validation_sampler"), json, "extra.validation_sampler") : null;
+        double best = number(extra, "best_val_loss", Double.POSITIVE_INFINITY, json);
+        int bestAt = count(extra, "best_step", json);
+        int noImprovement = count(extra, "evals_without_improvement", json);
+        double lastVal = number(extra, "last_val_loss", Double.NaN, json);
+        train.restore(trainState);
+        if (valState != null) validation.restore(valState);
+        step = (int) loaded.step();
+        bestValLoss = best;
+        bestStep = bestAt;
+        evalsWithoutImprovement = noImprovement;
+        lastValLoss = lastVal;
+        savedStep = step;
+        LOG.log(System.Logger.Level.INFO, "resumed from {0} at step {1}", checkpointDir, step);
     }
 
-    /** Runs until {@code maxSteps} or early stopping. */
+    /**
+     * Resumes from the newer of the run directory's {@code checkpoints/last} and {@code checkpoints/best} (a run
+     * killed before its first periodic checkpoint may still have a {@code best}); if the newer cannot be loaded,
+     * the other is tried. Returns the checkpoint resumed from, or null when the run has none yet (training then
+     * starts at step 0, which with the same seed is the same run).
+     */
+    public Path resumeLatest() throws IOException {
+        if (config.runDir() == null) throw new IllegalStateException("resumeLatest needs a run directory");
+        List<Path> candidates = new ArrayList<>();
+        for (String name : List.of("last", "best")) {
+            Path dir = config.runDir().resolve("checkpoints").resolve(name);
+            Checkpoint.recover(dir);
+            if (Files.isDirectory(dir)) candidates.add(dir);
+        }
+        candidates.sort(java.util.Comparator.comparingLong(Trainer::savedStepOf).reversed()); // stable: last first on ties
+        IOException firstFailure = null;
+        for (Path dir : candidates) {
+            try {
+                resume(dir);
+                if (firstFailure != null)
+                    LOG.log(System.Logger.Level.WARNING, "resumed from " + dir + " instead: " + firstFailure.getMessage());
+                return dir;
+            } catch (IOException | RuntimeException e) {
+                if (firstFailure == null) firstFailure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            }
+        }
+        if (firstFailure != null) throw firstFailure;
+        return null;
+    }
+
+    /** The step recorded in a checkpoint's {@code training.json}, or -1 if it cannot be read. */
+    private static long savedStepOf(Path dir) {
+        try {
+            return Checkpoint.savedStep(dir);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Runs until {@code maxSteps}, early stopping or {@link #requestStop}. A run already at {@code maxSteps}
+     * (resumed from its final checkpoint) is refused: raise {@code maxSteps} to extend it.
+     */
     public TrainingResult fit() {
+        if (step >= config.maxSteps())
+            throw new IllegalArgumentException("the run is already at step " + step + " of " + config.maxSteps()
+                    + ": give more steps to extend it");
         long start = System.nanoTime();
-        Progress progress = new Progress(config, step);
-        log = config.runDir() == null ? null : MetricsLog.open(config.runDir(), step > 0);
+        savedNanos = start;
+        for (TrainerCallback c : callbacks) c.onStart(step, config.maxSteps());
+        log = config.runDir() == null ? null : MetricsLog.open(config.runDir(), step);
         boolean stoppedEarly = false;
         double lastLoss = Double.NaN;
         try {
-            while (step < config.maxSteps()) {
+            while (step < config.maxSteps() && !stopRequested) {
                 StepMetrics m = trainStep();
                 lastLoss = m.loss();
-                progress.onStep(m, bestValLoss);
                 if (log != null) log.step(m);
-                for (TrainerCallback c : callbacks) c.onStep(m);
+                notifyCallbacks(c -> c.onStep(m));
                 boolean evalNow = validation != null && config.evalInterval() > 0
                         && (step % config.evalInterval() == 0 || step == config.maxSteps());
                 if (evalNow) {
                     EvalMetrics e = evaluate();
-                    progress.onEval(e);
+                    LOG.log(System.Logger.Level.DEBUG, "evaluation at step {0}: validation loss {1}", step, e.loss());
                     if (log != null) log.eval(e);
-                    for (TrainerCallback c : callbacks) c.onEvaluation(e);
+                    notifyCallbacks(c -> c.onEvaluation(e));
                     if (e.best() && config.runDir() != null) save(config.runDir().resolve("checkpoints/best"));
                     if (config.patience() > 0 && evalsWithoutImprovement >= config.patience()) {
                         stoppedEarly = true;
-                        progress.message("early stopping at step " + step + ": no improvement of the validation loss"
-                                + " in " + config.patience() + " evaluations (best " + String.format("%.4f", bestValLoss)
-                                + " at step " + bestStep + ")");
+                        LOG.log(System.Logger.Level.INFO, "early stopping at step {0}: no improvement in {1} evaluations"
+                                + " (best {2} at step {3})", step, config.patience(), bestValLoss, bestStep);
                         break;
                     }
                 }
-                if (config.runDir() != null && config.checkpointInterval() > 0 && step % config.checkpointInterval() == 0)
-                    save(config.runDir().resolve("checkpoints/last"));
+                if (config.runDir() != null && checkpointDue()) saveLast();
             }
-            if (config.runDir() != null) save(config.runDir().resolve("checkpoints/last"));
+            if (stopRequested) LOG.log(System.Logger.Level.INFO, "stop requested: stopping after step {0}", step);
+            if (config.runDir() != null && savedStep != step) saveLast();
         } finally {
-            progress.finish();
             if (log != null) log.close();
         }
         TrainingResult result = new TrainingResult(step, stoppedEarly, lastLoss,
                 Double.isInfinite(bestValLoss) ? Double.NaN : bestValLoss, bestStep, lastValLoss,
                 (System.nanoTime() - start) / 1e9);
-        for (TrainerCallback c : callbacks) c.onEnd(result);
+        notifyCallbacks(c -> c.onEnd(result));
         return result;
+    }
+
+    /**
+     * Runs a callback hook. Once a stop is requested, a failing callback is logged and skipped rather than costing the
+     * final checkpoint: during JVM shutdown (Ctrl-C) much of the platform refuses work (no new shutdown hooks, so no
+     * AWT for a plot), while the training state at this step boundary is complete and must be saved.
+     */
+    private void notifyCallbacks(java.util.function.Consumer<TrainerCallback> hook) {
+        for (TrainerCallback c : callbacks) {
+            try {
+                hook.accept(c);
+            } catch (RuntimeException e) {
+                if (!stopRequested) throw e;
+                LOG.log(System.Logger.Level.WARNING, "while stopping, " + c.getClass().getSimpleName() + " failed: " + e);
+            }
+        }
+    }
+
+    /** Whether the step or time interval of {@code checkpoints/last} has passed. */
+    private boolean checkpointDue() {
+        if (config.checkpointEverySteps() > 0 && step % config.checkpointEverySteps() == 0) return true;
+        return config.checkpointEveryMinutes() > 0
+                && System.nanoTime() - savedNanos >= (long) (config.checkpointEveryMinutes() * 60e9);
+    }
+
+    private void saveLast() {
+        Path dir = config.runDir().resolve("checkpoints/last");
+        save(dir);
+        savedStep = step;
+        savedNanos = System.nanoTime();
+        LOG.log(System.Logger.Level.DEBUG, "checkpoint {0} at step {1}", dir, step);
     }
 
     /** One optimizer step over {@code gradAccumulation} micro-batches. */
@@ -263,13 +369,46 @@ public final class Trainer {
         return m;
     }
 
-    @SuppressWarnings("unchecked")
-    private static BatchSampler.State samplerState(Object o) {
-        if (!(o instanceof Map<?, ?> raw)) throw new IllegalArgumentException("checkpoint has no sampler state");
-        Map<String, Object> m = (Map<String, Object>) raw;
-        List<Object> gen = (List<Object>) m.get("generator");
+    /** A sampler state saved by {@link #samplerMap}, every field checked (the file and field named otherwise). */
+    private static BatchSampler.State samplerState(Object o, Path json, String field) throws IOException {
+        if (!(o instanceof Map<?, ?> m)) throw new IOException(json + ": field \"" + field + "\" is missing or not an object");
+        if (!(m.get("generator") instanceof List<?> gen) || gen.size() != 6)
+            throw new IOException(json + ": field \"" + field + ".generator\" must be a list of 6 state words, got " + m.get("generator"));
         long[] g = new long[gen.size()];
-        for (int i = 0; i < g.length; i++) g[i] = Long.parseLong(gen.get(i).toString());
-        return new BatchSampler.State(g, ((Number) m.get("epoch")).longValue(), ((Number) m.get("position")).longValue());
+        for (int i = 0; i < g.length; i++) {
+            try {
+                g[i] = Long.parseLong(String.valueOf(gen.get(i)));
+            } catch (NumberFormatException e) {
+                throw new IOException(json + ": field \"" + field + ".generator\" holds " + gen.get(i) + ", not a 64-bit integer");
+            }
+        }
+        return new BatchSampler.State(g, nonNegativeLong(m.get("epoch"), json, field + ".epoch"),
+                nonNegativeLong(m.get("position"), json, field + ".position"));
+    }
+
+    private static long nonNegativeLong(Object v, Path json, String field) throws IOException {
+        if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0)
+            throw new IOException(json + ": field \"" + field + "\" must be a whole number >= 0, got " + describe(v));
+        return ((Number) v).longValue();
+    }
+
+    /** A count the trainer keeps as an int: a whole number in [0, 2^31). */
+    private static int count(Map<String, Object> extra, String key, Path json) throws IOException {
+        Object v = extra.getOrDefault(key, 0);
+        if (!(v instanceof Integer i) || i < 0)
+            throw new IOException(json + ": field \"extra." + key + "\" must be a whole number in [0, " + Integer.MAX_VALUE
+                    + "], got " + describe(v));
+        return i;
+    }
+
+    private static double number(Map<String, Object> extra, String key, double absent, Path json) throws IOException {
+        Object v = extra.get(key);
+        if (v == null) return absent;
+        if (!(v instanceof Number n)) throw new IOException(json + ": field \"extra." + key + "\" must be a number, got " + describe(v));
+        return n.doubleValue();
+    }
+
+    private static String describe(Object v) {
+        return v instanceof String s ? "the string \"" + s + "\"" : String.valueOf(v);
     }
 }

@@ -62,7 +62,7 @@ class TrainerTest {
         WarmupCosineLr sched = new WarmupCosineLr(opt, 5, 30, 3e-3);
         TokenSource tokens = corpus(4000, 16, 7);
         TrainerConfig cfg = TrainerConfig.builder().maxSteps(maxSteps).evalInterval(5).evalBatches(3).clipNorm(1.0)
-                .runDir(runDir).progressBar(false).logInterval(100).build();
+                .runDir(runDir).build();
         List<Double> losses = new ArrayList<>();
         Trainer t = new Trainer(model, opt, sched, model::loss, new RandomWindowSampler(tokens, 4, 8, 11),
                 new RandomWindowSampler(tokens, 4, 8, 12), Map.of("dropout", dropout), cfg);
@@ -141,7 +141,7 @@ class TrainerTest {
         AdamW opt = new AdamW(model.parameters(), new Adam.Options(1e-2, 0.9, 0.999, 1e-8, 0, false));
         TokenSource tokens = corpus(100, 4, 1);
         TrainerConfig cfg = TrainerConfig.builder().maxSteps(100).evalInterval(10).evalBatches(1)
-                .earlyStopping(2, 0.01).progressBar(false).build();
+                .earlyStopping(2, 0.01).build();
         TrainingResult r = new Trainer(model, opt, null, model::loss, new RandomWindowSampler(tokens, 1, 4, 1),
                 new RandomWindowSampler(tokens, 1, 4, 2), Map.of(), cfg).fit();
         assertTrue(r.stoppedEarly());
@@ -164,7 +164,7 @@ class TrainerTest {
         AdamW opt = new AdamW(model.parameters(), new Adam.Options(1e-2, 0.9, 0.999, 1e-8, 0, false));
         TokenSource tokens = corpus(100, 4, 1);
         Trainer t = new Trainer(model, opt, null, model::loss, new RandomWindowSampler(tokens, 1, 4, 1), null, Map.of(),
-                TrainerConfig.builder().maxSteps(10).progressBar(false).build());
+                TrainerConfig.builder().maxSteps(10).build());
         NonFiniteException e = assertThrows(NonFiniteException.class, t::fit);
         assertEquals(3, e.step());
         assertEquals("loss", e.tensor());
@@ -186,7 +186,7 @@ class TrainerTest {
         AdamW opt = new AdamW(model.parameters(), new Adam.Options(1e-2, 0.9, 0.999, 1e-8, 0, false));
         TokenSource tokens = corpus(100, 4, 1);
         Trainer t = new Trainer(model, opt, null, b -> w.sqrt().sum(), new RandomWindowSampler(tokens, 1, 4, 1), null,
-                Map.of(), TrainerConfig.builder().maxSteps(5).progressBar(false).build());
+                Map.of(), TrainerConfig.builder().maxSteps(5).build());
         NonFiniteException e = assertThrows(NonFiniteException.class, t::fit);
         assertEquals(1, e.step());
         assertTrue(e.getMessage().contains("layer.weight"), e.getMessage());

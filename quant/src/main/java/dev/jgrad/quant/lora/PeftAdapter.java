@@ -10,7 +10,7 @@ import dev.jgrad.core.autograd.NoGrad;
 import dev.jgrad.core.io.SafetensorsFile;
 import dev.jgrad.core.io.SafetensorsWriter;
 import dev.jgrad.nn.Module;
-import dev.jgrad.transformer.checkpoint.AtomicDirectory;
+import dev.jgrad.core.io.AtomicDirectory;
 import dev.jgrad.transformer.checkpoint.CheckpointFormatException;
 
 import java.io.IOException;

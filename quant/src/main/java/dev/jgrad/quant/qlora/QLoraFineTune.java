@@ -63,11 +63,23 @@ public final class QLoraFineTune {
      * @param patience     evaluations without improvement before stopping early (0: never)
      * @param seed         adapter initialisation, dropout, data order
      * @param runDir       metrics, adapter checkpoints and the saved adapter (null: nothing written)
-     * @param progressBar  a live progress bar (else plain log lines)
+     * @param progressBar  a live progress bar (else plain log lines) in the caller's progress callback
+     * @param checkpointEverySteps   save the adapters' {@code checkpoints/last} every this many steps (≤ 0: not by steps)
+     * @param checkpointEveryMinutes ... and whenever this many minutes have passed since the last save (≤ 0: not by time)
      */
     public record Options(LoraConfig lora, QuantSpec quant, int steps, int batch, int block, double lr, double minLr,
                           int warmup, double weightDecay, double clip, int evalInterval, int evalBatches, int patience,
-                          long seed, Path runDir, boolean progressBar) {
+                          long seed, Path runDir, boolean progressBar, int checkpointEverySteps,
+                          double checkpointEveryMinutes) {
+
+        /** Options that checkpoint every evaluation interval and every 5 minutes. */
+        public Options(LoraConfig lora, QuantSpec quant, int steps, int batch, int block, double lr, double minLr,
+                       int warmup, double weightDecay, double clip, int evalInterval, int evalBatches, int patience,
+                       long seed, Path runDir, boolean progressBar) {
+            this(lora, quant, steps, batch, block, lr, minLr, warmup, weightDecay, clip, evalInterval, evalBatches, patience,
+                    seed, runDir, progressBar, evalInterval, 5);
+        }
+
         public Options {
             if (lora == null) throw new IllegalArgumentException("a LoRA config is needed");
             if (steps < 1 || batch < 1 || block < 2 || evalBatches < 1)
@@ -75,6 +87,9 @@ public final class QLoraFineTune {
                         + ", batch " + batch + ", block " + block + ", eval batches " + evalBatches + ")");
             if (!(lr > 0) || minLr < 0 || minLr > lr) throw new IllegalArgumentException("need 0 <= min lr <= lr and lr > 0, got " + minLr + ", " + lr);
             if (warmup < 0 || warmup >= steps) throw new IllegalArgumentException("warmup " + warmup + " must be in [0, steps " + steps + ")");
+            if (checkpointEverySteps < 0 || !(checkpointEveryMinutes >= 0))
+                throw new IllegalArgumentException("checkpoint intervals must be >= 0 (0: off), got " + checkpointEverySteps
+                        + " steps and " + checkpointEveryMinutes + " minutes");
         }
     }
 
@@ -138,10 +153,10 @@ public final class QLoraFineTune {
         long frozen = QuantizedModels.memory(model).parameters() + model.numParameters();
         TrainerConfig config = TrainerConfig.builder().maxSteps(o.steps()).clipNorm(o.clip()).evalInterval(o.evalInterval())
                 .evalBatches(o.evalBatches()).earlyStopping(o.patience(), 0).runDir(o.runDir())
-                .logInterval(Math.max(1, o.evalInterval() / 5))
+                .checkpointEvery(o.checkpointEverySteps(), o.checkpointEveryMinutes())
                 // forward 2N, backward to the inputs 2N, adapter weight gradients 2·(adapter params)
                 .flopsPerItem(4.0 * frozen + 2.0 * Lora.adapterParameterCount(model))
-                .progressBar(o.progressBar()).build();
+                .build();
         AdapterState adapters = new AdapterState(model);
         Trainer trainer = new Trainer(model, optimizer, schedule, b -> loss(model, b),
                 new RandomWindowSampler(train, o.batch(), o.block(), o.seed() + 1),

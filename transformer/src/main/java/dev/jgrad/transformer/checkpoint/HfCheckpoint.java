@@ -3,6 +3,7 @@ package dev.jgrad.transformer.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jgrad.core.DType;
+import dev.jgrad.core.io.AtomicDirectory;
 import dev.jgrad.core.Generator;
 import dev.jgrad.core.Shape;
 import dev.jgrad.core.Tensor;

@@ -8,6 +8,8 @@ import dev.jgrad.optim.Schedule;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.io.SafetensorsFile;
 import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.GptConfig;
+import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.LinearFactory;
 
 import java.io.IOException;
@@ -77,7 +79,30 @@ public final class JgradCheckpoint {
         if (!model.isObject())
             throw new CheckpointFormatException(file, "has no extra." + MODEL_KEY + " model config (saved by Checkpoint.save"
                     + " directly rather than JgradCheckpoint.save?)");
-        return ModelConfigs.fromJgrad(model, file);
+        Record config = ModelConfigs.fromJgrad(model, file);
+        checkAgainstWeights(config, dir, file);
+        return config;
+    }
+
+    /**
+     * Refuses a config that claims more parameters than {@code model.safetensors} can hold (at least 2 bytes each,
+     * float16), before a model of that size is allocated: a damaged or hand-edited {@code training.json} claiming
+     * 10⁹ layers fails here, naming the file, instead of exhausting the heap.
+     */
+    private static void checkAgainstWeights(Record config, Path dir, Path json) throws IOException {
+        Path weights = dir.resolve(MODEL_FILE);
+        if (!Files.isRegularFile(weights)) throw new CheckpointFormatException(dir, "no " + MODEL_FILE);
+        long size = Files.size(weights), params;
+        try {
+            params = config instanceof GptConfig g ? g.parameterCount() : ((LlamaConfig) config).parameterCount();
+        } catch (ArithmeticException e) {
+            throw new CheckpointFormatException(json, "field \"extra." + MODEL_KEY + "\" describes a model of more than 2^63"
+                    + " parameters (" + config + "), but " + MODEL_FILE + " has " + size + " bytes");
+        }
+        if (params > size / 2)
+            throw new CheckpointFormatException(json, "field \"extra." + MODEL_KEY + "\" describes a model of " + params
+                    + " parameters (" + config + "), but " + MODEL_FILE + " has only " + size + " bytes (at least "
+                    + 2 * params + " needed)");
     }
 
     /** Builds the checkpoint's model and loads its weights (evaluation mode); optimizer state is left alone. */

@@ -206,4 +206,25 @@ class HostileCheckpointTest {
                 "neither model.safetensors nor model.safetensors.index.json");
         assertMessage(assertThrows(CheckpointFormatException.class, () -> ModelLoader.detect(tmp)), "neither a jgrad checkpoint");
     }
+
+    // ---- jgrad ----
+
+    @Test
+    void aJgradCheckpointClaimingAHugeModelFailsOnTheFileBeforeAllocatingIt(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("ckpt");
+        var config = new dev.jgrad.transformer.LlamaConfig(32, 16, 1, 2, 2, 32, 1e-5, 10000, dev.jgrad.core.ops.RopeStyle.HALF, 16, true);
+        JgradCheckpoint.save(dir, Models.create(config, new dev.jgrad.core.Generator(0)));
+        Path json = dir.resolve("training.json");
+        ObjectNode root = (ObjectNode) ModelConfigs.JSON.readTree(json.toFile());
+        ((ObjectNode) root.get("extra").get("model")).put("nLayers", 1_000_000_000);
+        ModelConfigs.JSON.writeValue(json.toFile(), root);
+        var e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertThrows(CheckpointFormatException.class, () -> JgradCheckpoint.load(dir)));
+        assertMessage(e, "training.json", "\"extra.model\"", "nLayers=1000000000", "model.safetensors has only");
+        ((ObjectNode) root.get("extra").get("model")).put("nLayers", Integer.MAX_VALUE).put("dim", 4096).put("hiddenDim", 11008)
+                .put("nHeads", 32).put("nKvHeads", 32);
+        ModelConfigs.JSON.writeValue(json.toFile(), root);
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> JgradCheckpoint.readConfig(dir)), "training.json",
+                "\"extra.model\"", "model.safetensors has only");
+    }
 }
