@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0-SNAPSHOT",
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
-                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
+                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, dev.jgrad.examples.cli.ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override
