@@ -86,6 +86,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Settings settings;
     private final BatchEngine engine;
     private final WebServer server;
+    private final int port;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong seeds = new AtomicLong(System.nanoTime());
@@ -101,6 +102,7 @@ public final class OpenAiServer implements AutoCloseable {
                 .routing(this::routes)
                 .build()
                 .start();
+        this.port = server.port();
     }
 
     /** Starts serving {@code model}; returns once the server accepts connections. */
@@ -110,7 +112,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** The port listened on (the chosen one when {@link Settings#port()} was 0). */
     public int port() {
-        return server.port();
+        return port;
     }
 
     /** {@code http://HOST:PORT}. */
