@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** {@code ./jgrad serve}: an OpenAI-compatible HTTP server with continuous batching and per-request LoRA adapters. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -57,6 +59,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "On SIGTERM, how long running requests may take to finish (default: ${DEFAULT-VALUE}).")
     int grace;
 
+    /** Helidon logs through java.util.logging; its INFO lines would bury the one line that says where we listen. */
+    private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
+
     @Override
     public Integer call() throws Exception {
         String key = apiKey != null ? apiKey : System.getenv("JGRAD_API_KEY");
@@ -65,13 +70,10 @@ public final class ServeCommand implements Callable<Integer> {
                 context != null ? context : Integer.MAX_VALUE, key, maxBody);
         if (context != null && context < 1) throw new IllegalArgumentException("--context must be >= 1, got " + context);
         if (grace < 0) throw new IllegalArgumentException("--grace must be >= 0, got " + grace);
+        checkPortIsFree();   // before loading a model that may take minutes, and before Helidon logs a failed bind
         ServedModel model = ServedModel.load(checkpoint, tokenizer, quant, adapters, name, chatTemplate);
-        OpenAiServer server;
-        try {
-            server = OpenAiServer.start(model, settings);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
+        HELIDON_LOG.setLevel(Level.WARNING);
+        OpenAiServer server = OpenAiServer.start(model, settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             int[] load = server.engine().load();
@@ -87,5 +89,14 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private void checkPortIsFree() {
+        if (port == 0) return;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
+        }
     }
 }

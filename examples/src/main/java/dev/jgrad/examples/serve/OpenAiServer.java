@@ -95,13 +95,25 @@ public final class OpenAiServer implements AutoCloseable {
         this.model = model;
         this.settings = settings;
         this.engine = new BatchEngine(model.model(), model.tokenizer(), settings.maxBatch(), settings.maxWaiting(), settings.context());
-        this.server = WebServer.builder()
-                .host(settings.host())
-                .port(settings.port())
-                .shutdownHook(false)   // SIGTERM is handled by stop(): finish or cancel the requests first
-                .routing(this::routes)
-                .build()
-                .start();
+        WebServer started = null;
+        try {
+            started = WebServer.builder()
+                    .host(settings.host())
+                    .port(settings.port())
+                    .shutdownHook(false)   // SIGTERM is handled by stop(): finish or cancel the requests first
+                    .routing(this::routes)
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            engine.close();
+            throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        if (!started.isRunning()) {   // Helidon logs a listener that failed to bind and returns a stopped server
+            engine.close();
+            throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port()
+                    + " (in use, or not an address of this machine)");
+        }
+        this.server = started;
         this.port = server.port();
     }
 
