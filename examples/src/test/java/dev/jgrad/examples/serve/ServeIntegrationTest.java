@@ -212,6 +212,25 @@ class ServeIntegrationTest {
     }
 
     @Test
+    void aQuantizedBaseServesWhatItGenerates() throws Exception {
+        ServedModel nf4 = ServedModel.load(tiny.checkpoint, null, "nf4", Map.of("tuned", tiny.adapter), "tiny-nf4", null);
+        var loaded = dev.jgrad.quant.QuantizedModels.load(tiny.checkpoint, null, null, dev.jgrad.quant.QuantSpec.of("nf4", 64, false));
+        loaded.model().eval();
+        String expected = dev.jgrad.transformer.generate.TextGenerator.generate(loaded.model(), loaded.tokenizer().encode("the sea"),
+                dev.jgrad.transformer.generate.GenerationConfig.greedy(30), loaded.tokenizer(), null).text();
+        try (OpenAiServer s = OpenAiServer.start(nf4, OpenAiServer.Settings.defaults().withPort(0))) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(completion("tiny-nf4", "the sea", 30, false))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(expected, JSON.readTree(r.body()).get("choices").get(0).get("text").asText());
+            HttpResponse<String> adapted = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(completion("tuned", "the sea", 30, false))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, adapted.statusCode(), adapted.body());
+        }
+    }
+
+    @Test
     void aClientThatDisconnectsMidStreamFreesItsSlot() throws Exception {
         String body = completion("tiny", "a long one", 230, true);
         HttpResponse<java.io.InputStream> r = HTTP.send(request("/v1/completions", body), HttpResponse.BodyHandlers.ofInputStream());
