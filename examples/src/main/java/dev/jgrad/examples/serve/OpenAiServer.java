@@ -260,6 +260,8 @@ public final class OpenAiServer implements AutoCloseable {
         BatchEngine.Ticket ticket;
         try {
             ticket = engine.submit(new BatchEngine.Request(prompt, sampling, stopStrings, adapter, events));
+        } catch (IllegalArgumentException e) {   // a prompt id outside the model's vocabulary
+            throw ApiError.invalid(chat ? "messages" : "prompt", e.getMessage());
         } catch (BatchEngine.Rejected e) {
             throw e.shuttingDown() ? new ApiError(503, "server_error", "The server is shutting down", null, "unavailable")
                     : new ApiError(429, "requests", "Too many requests are waiting: " + e.getMessage(), null, "rate_limit_exceeded");
@@ -305,6 +307,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
         if (end.reason() == BatchEngine.FinishReason.CANCELLED)
             throw new ApiError(503, "server_error", "The request was cancelled: the server is shutting down", null, "unavailable");
+        if (end.reason() == BatchEngine.FinishReason.ERROR)
+            throw new ApiError(500, "server_error", "The model failed while running this request", null, null);
         ObjectNode body = reply.object(false);
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
         if (reply.chat) choice.putObject("message").put("role", "assistant").put("content", text.toString());
@@ -331,7 +335,7 @@ public final class OpenAiServer implements AutoCloseable {
                             : reply.chunk(s, null));
                 } else {
                     Events.End end = (Events.End) e;
-                    if (end.reason() != BatchEngine.FinishReason.CANCELLED) {
+                    if (end.reason() == BatchEngine.FinishReason.STOP || end.reason() == BatchEngine.FinishReason.LENGTH) {
                         String reason = finishReason(end.reason());
                         event(out, reply.chat ? reply.chunk(JSON.createObjectNode(), reason) : reply.chunk("", reason));
                         if (includeUsage) {
@@ -340,6 +344,11 @@ public final class OpenAiServer implements AutoCloseable {
                             last.set("usage", usage(end));
                             event(out, last);
                         }
+                    } else {   // an error object in the stream, as OpenAI sends one
+                        event(out, (end.reason() == BatchEngine.FinishReason.ERROR
+                                ? new ApiError(500, "server_error", "The model failed while running this request", null, null)
+                                : new ApiError(503, "server_error", "The request was cancelled: the server is shutting down", null,
+                                "unavailable")).toJson(JSON));
                     }
                     out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
                     out.flush();

@@ -32,8 +32,11 @@ import java.util.List;
  */
 public final class BatchEngine implements AutoCloseable {
 
-    /** Why a request ended: a stop token or stop string, its token budget, or cancellation (client gone, shutdown). */
-    public enum FinishReason { STOP, LENGTH, CANCELLED }
+    /**
+     * Why a request ended: a stop token or stop string, its token budget, cancellation (client gone, shutdown), or a
+     * failure of the forward step it was part of.
+     */
+    public enum FinishReason { STOP, LENGTH, CANCELLED, ERROR }
 
     /** Receives a request's text and its end, on the engine thread; must not block. */
     public interface Listener {
@@ -254,11 +257,11 @@ public final class BatchEngine implements AutoCloseable {
             float[][] logits;
             try {
                 logits = forward.step(sequences);
-            } catch (RuntimeException e) {   // a model error ends this step's requests, never the engine
+            } catch (RuntimeException | OutOfMemoryError e) {   // ends this step's requests, never the engine
                 synchronized (this) {
                     for (Active a : batch) {
                         active.remove(a);
-                        finish(a.request, FinishReason.CANCELLED, a.generated);
+                        finish(a.request, FinishReason.ERROR, a.generated);
                     }
                 }
                 continue;
