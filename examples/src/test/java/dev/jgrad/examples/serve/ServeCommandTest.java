@@ -28,6 +28,38 @@ class ServeCommandTest {
     @TempDir
     Path dir;
 
+    /** The first data line of an event stream (skipping keep-alive comments sent while the model was busy). */
+    static String firstEvent(BufferedReader stream) throws java.io.IOException {
+        String line;
+        while ((line = stream.readLine()) != null) if (line.startsWith("data: ")) return line;
+        return "";
+    }
+
+    /** Runs {@code jgrad ARGS} in-process, expecting exit code 2 and one line on stderr; returns it. */
+    static String refused(String... args) {
+        picocli.CommandLine cli = dev.jgrad.examples.Main.commandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
+        assertEquals(2, cli.execute(args), "stderr: " + err);
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        return err.toString();
+    }
+
+    @Test
+    void badArgumentsAreOneLineAndExitCode2() throws Exception {
+        TinyModel tiny = new TinyModel(dir);
+        String ckpt = tiny.checkpoint.toString();
+        assertTrue(refused("serve", "--checkpoint", dir.resolve("none").toString()).contains("does not exist"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--quant", "q8_0").contains("nf4 or fp4"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--chat-template", "vicuna").contains("unknown chat template"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--adapter", "x=" + dir).contains("adapter_config.json"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--adapter", "tiny=" + tiny.adapter).contains("already taken"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--max-batch", "0").contains("max batch"));
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertTrue(refused("serve", "--checkpoint", ckpt, "--port", Integer.toString(taken.getLocalPort())).contains("cannot listen"));
+        }
+    }
+
     @Test
     void sigtermFinishesTheRunningRequestAndExits() throws Exception {
         TinyModel tiny = new TinyModel(dir);
@@ -46,7 +78,7 @@ class ServeCommandTest {
             HttpResponse<java.io.InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
             BufferedReader stream = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
-            assertTrue(stream.readLine().startsWith("data: "));
+            assertTrue(firstEvent(stream).startsWith("data: "));
             p.destroy();   // SIGTERM
             String line, last = null, finish = null;
             while ((line = stream.readLine()) != null) {

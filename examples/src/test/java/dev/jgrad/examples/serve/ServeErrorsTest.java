@@ -160,7 +160,7 @@ class ServeErrorsTest {
         HttpResponse<java.io.InputStream> running = HTTP.send(HttpRequest.newBuilder(URI.create(small.url() + "/v1/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString(longOne)).build(), HttpResponse.BodyHandlers.ofInputStream());
         BufferedReader in = new BufferedReader(new InputStreamReader(running.body(), StandardCharsets.UTF_8));
-        assertTrue(in.readLine().startsWith("data: "));   // it holds the only slot now
+        assertTrue(ServeCommandTest.firstEvent(in).startsWith("data: "));   // it holds the only slot now
         JsonNode e = error(post(small, "/v1/completions", "{\"model\": \"tiny\", \"prompt\": \"x\", \"max_tokens\": 3}"), 429);
         assertEquals("rate_limit_exceeded", e.get("code").asText());
 

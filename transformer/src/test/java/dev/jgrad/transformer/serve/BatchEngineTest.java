@@ -166,9 +166,11 @@ class BatchEngineTest {
         String[] prompts = {"once upon", "the sea", "maybe, maybe"};
         try (BatchEngine engine = new BatchEngine(base, TOKENIZER, 8, 16, 96)) {
             List<Collector> withAdapter = new ArrayList<>(), without = new ArrayList<>();
-            for (String p : prompts) {
-                withAdapter.add(submit(engine, p, 24, tuned));
-                without.add(submit(engine, p, 24, null));
+            synchronized (engine) {   // all six join the same first step
+                for (String p : prompts) {
+                    withAdapter.add(submit(engine, p, 24, tuned));
+                    without.add(submit(engine, p, 24, null));
+                }
             }
             for (int i = 0; i < prompts.length; i++) {
                 String adapted = withAdapter.get(i).await(), plain = without.get(i).await();
