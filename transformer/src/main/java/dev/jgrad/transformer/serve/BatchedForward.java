@@ -43,7 +43,7 @@ import java.util.List;
  * therefore padded with a throwaway row, so that it rounds exactly as it would among others.
  *
  * <p>Supports the {@link LlamaModel} and {@link GptModel} architectures, whose modules it reads by their Hugging
- * Face names. Not thread-safe: one thread runs the steps.
+ * Face names, on the CPU. Not thread-safe: one thread runs the steps.
  */
 public final class BatchedForward {
 
@@ -57,6 +57,9 @@ public final class BatchedForward {
         if (!(model instanceof LlamaModel) && !(model instanceof GptModel))
             throw new IllegalArgumentException("BatchedForward: supports LLaMA and GPT-2 models, not "
                     + model.getClass().getSimpleName());
+        if (!model.parameters().get(0).device().equals(dev.jgrad.core.Device.cpu()))
+            throw new IllegalArgumentException("BatchedForward: runs models on the CPU; this one is on "
+                    + model.parameters().get(0).device());
         this.model = model;
         model.eval();
     }
