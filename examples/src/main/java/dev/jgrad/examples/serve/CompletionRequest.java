@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * The parameters of {@code POST /v1/completions} and {@code POST /v1/chat/completions}, read from the JSON body
  * and checked the way OpenAI checks them: a wrong type or an out-of-range value is a 400 naming the parameter.
- * Parameters this server does not implement and that change nothing at their defaults (penalties of 0, {@code user},
- * {@code logit_bias} empty) are accepted and ignored; those that would change the output are refused.
+ * Parameters this server does not implement are accepted at values that change nothing (penalties of 0, an empty
+ * {@code logit_bias}, a text {@code response_format}) and refused otherwise (tools, logprobs, echo, best_of, n &gt; 1);
+ * unknown fields ({@code user}, {@code store}, ...) are ignored.
  *
  * @param model         the base model's id or an adapter's name
  * @param prompt        the completion prompt (null for chat)
@@ -63,6 +64,13 @@ public record CompletionRequest(String model, String prompt, List<ChatTemplate.M
             Double v = number(body, ignoredAtZero, -2, 2);
             if (v != null && v != 0) throw ApiError.invalid(ignoredAtZero, ignoredAtZero + " is not supported (only 0)");
         }
+        for (String unsupported : new String[] {"tools", "functions", "logit_bias"}) {
+            JsonNode v = body.get(unsupported);
+            if (v != null && !v.isNull() && !v.isEmpty()) throw ApiError.invalid(unsupported, unsupported + " is not supported by this server");
+        }
+        JsonNode format = body.get("response_format");
+        if (format != null && !format.isNull() && !format.path("type").asText("text").equals("text"))
+            throw ApiError.invalid("response_format", "only the text response format is supported");
         JsonNode echo = body.get("echo"), bestOf = body.get("best_of"), logprobs = body.get("logprobs");
         if (echo != null && echo.asBoolean(false)) throw ApiError.invalid("echo", "echo is not supported");
         if (bestOf != null && !bestOf.isNull() && bestOf.asInt(1) != 1) throw ApiError.invalid("best_of", "only best_of = 1 is supported");

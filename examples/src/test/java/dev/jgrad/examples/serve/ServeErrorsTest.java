@@ -103,6 +103,9 @@ class ServeErrorsTest {
             "unknown role         | {\"model\": \"tiny\", \"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]} | messages[0].role ",
             "content of wrong type| {\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": 5}]}       | messages[0].content ",
             "no user message      | {\"model\": \"tiny\", \"messages\": [{\"role\": \"system\", \"content\": \"be kind\"}]} | messages ",
+            "tools                | {\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\"}]} | tools ",
+            "json response format | {\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"response_format\": {\"type\": \"json_object\"}} | response_format ",
+            "penalty              | {\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"presence_penalty\": 1} | presence_penalty ",
     })
     void badChatRequestsGet400(String name, String body, String param) throws Exception {
         JsonNode e = error(post(server, "/v1/chat/completions", body), 400);
