@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bad input never takes the server down: each case gets its status and OpenAI's error object, and the server
- * answers the next request normally. Also the API key, the queue limit (429) and a graceful stop.
+ * answers the next request normally. Also the API key, the queue limit (429), a client that hangs up mid-stream,
+ * and a graceful stop.
  */
 class ServeErrorsTest {
 
@@ -173,5 +174,25 @@ class ServeErrorsTest {
         assertEquals("data: [DONE]", last, "the running request finishes before the server stops");
         stopper.join(30_000);
         assertThrows(java.io.IOException.class, () -> post(small, "/v1/completions", "{}"));
+    }
+
+    @Test
+    void aClientThatDisconnectsMidStreamFreesItsSlot() throws Exception {
+        try (OpenAiServer small = OpenAiServer.start(served, OpenAiServer.Settings.defaults().withPort(0).withLimits(1, 0, 2048, 4096))) {
+            long before = small.engine().steps();
+            String longOne = "{\"model\": \"tiny\", \"prompt\": \"abc\", \"max_tokens\": 1500, \"stream\": true}";
+            HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(small.url() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(longOne)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                assertTrue(ServeCommandTest.firstEvent(in).startsWith("data: "));
+            }   // the client hangs up
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (small.engine().load()[0] > 0 && System.nanoTime() < deadline) Thread.sleep(5);
+            assertEquals(0, small.engine().load()[0], "the abandoned request must leave the batch");
+            long steps = small.engine().steps() - before;
+            assertTrue(steps < 1500, "it left early, after " + steps + " of 1500 steps");
+            // the only slot is free again: a new request is served, not refused with 429
+            assertEquals(200, post(small, "/v1/completions", "{\"model\": \"tiny\", \"prompt\": \"x\", \"max_tokens\": 3}").statusCode());
+        }
     }
 }

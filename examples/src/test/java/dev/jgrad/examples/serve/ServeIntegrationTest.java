@@ -7,13 +7,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -225,18 +222,5 @@ class ServeIntegrationTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, adapted.statusCode(), adapted.body());
         }
-    }
-
-    @Test
-    void aClientThatDisconnectsMidStreamFreesItsSlot() throws Exception {
-        String body = completion("tiny", "a long one", 230, true);
-        HttpResponse<java.io.InputStream> r = HTTP.send(request("/v1/completions", body), HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            assertTrue(ServeCommandTest.firstEvent(in).startsWith("data: "));
-        }
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (server.engine().load()[0] > 0 && System.nanoTime() < deadline) Thread.sleep(5);
-        assertEquals(0, server.engine().load()[0], "the abandoned request must leave the batch");
-        assertEquals(200, get("/health").statusCode());
     }
 }
