@@ -6,6 +6,7 @@ import dev.jgrad.examples.cli.GenerateCommand;
 import dev.jgrad.examples.cli.MergeCommand;
 import dev.jgrad.examples.cli.QuantizeCommand;
 import dev.jgrad.examples.cli.SearchCommand;
+import dev.jgrad.examples.cli.ServeCommand;
 import dev.jgrad.examples.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,8 @@ import java.nio.file.Path;
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0-SNAPSHOT",
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
-                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class},
+                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, ServeCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Commands of the ./jgrad launcher itself:",
                 "  test      The full test suite (mvn verify).",
                 "  bench     JMH benchmarks; the arguments go to JMH, e.g. ./jgrad bench Sgemm."})

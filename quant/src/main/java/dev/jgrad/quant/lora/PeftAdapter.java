@@ -175,6 +175,24 @@ public final class PeftAdapter {
      */
     public static Config load(Module model, Path dir, Generator gen) throws IOException {
         Config config = readConfig(dir);
+        Map<String, Tensor[]> weights = readWeights(model, dir, config);
+        Map<String, LoraLinear> adapters = Lora.attach(model, config.lora(), gen);
+        try (NoGrad ignored = NoGrad.enter()) {
+            for (Map.Entry<String, LoraLinear> e : adapters.entrySet()) {
+                e.getValue().loraA().copyFrom(weights.get(e.getKey())[0]);
+                e.getValue().loraB().copyFrom(weights.get(e.getKey())[1]);
+            }
+        }
+        return config;
+    }
+
+    /**
+     * Reads the adapter weights saved in {@code dir} for {@code model} without attaching anything: by adapted layer
+     * path, {@code {lora_A (r, in), lora_B (out, r)}}. Every tensor is checked against the model's layers (present,
+     * float, the right shape; no tensor left over). A server applies them per request ({@code
+     * dev.jgrad.transformer.serve.Adapter}) instead of wrapping the layers.
+     */
+    public static Map<String, Tensor[]> readWeights(Module model, Path dir, Config config) throws IOException {
         Path file = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + WEIGHTS);
         List<String> paths;
@@ -208,16 +226,14 @@ public final class PeftAdapter {
                     throw new CheckpointFormatException(file, "unexpected tensor " + e.name() + ": it fits no adapted layer of the"
                             + " model (target_modules " + (config.lora().targetModules() != null ? config.lora().targetModules()
                             : config.lora().targetPattern()) + ")");
-            Map<String, LoraLinear> adapters = Lora.attach(model, config.lora(), gen);
-            try (NoGrad ignored = NoGrad.enter()) {
-                for (Map.Entry<String, LoraLinear> e : adapters.entrySet()) {
-                    e.getValue().loraA().copyFrom(Tensor.of(f.readFloats(PREFIX + e.getKey() + ".lora_A.weight"),
-                            e.getValue().loraA().shape()));
-                    e.getValue().loraB().copyFrom(Tensor.of(f.readFloats(PREFIX + e.getKey() + ".lora_B.weight"),
-                            e.getValue().loraB().shape()));
-                }
+            Map<String, Tensor[]> out = new LinkedHashMap<>();
+            for (String p : paths) {
+                long[] a = expected.get(PREFIX + p + ".lora_A.weight"), b = expected.get(PREFIX + p + ".lora_B.weight");
+                out.put(p, new Tensor[] {
+                        Tensor.of(f.readFloats(PREFIX + p + ".lora_A.weight"), (int) a[0], (int) a[1]),
+                        Tensor.of(f.readFloats(PREFIX + p + ".lora_B.weight"), (int) b[0], (int) b[1])});
             }
+            return out;
         }
-        return config;
     }
 }
