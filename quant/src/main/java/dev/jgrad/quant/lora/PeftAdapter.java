@@ -8,10 +8,12 @@ import dev.jgrad.core.Generator;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.autograd.NoGrad;
 import dev.jgrad.core.io.SafetensorsFile;
+import dev.jgrad.core.kernels.Finite;
 import dev.jgrad.core.io.SafetensorsWriter;
 import dev.jgrad.nn.Module;
 import dev.jgrad.transformer.checkpoint.AtomicDirectory;
 import dev.jgrad.transformer.checkpoint.CheckpointFormatException;
+import dev.jgrad.transformer.checkpoint.ModelConfigs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -130,7 +132,7 @@ public final class PeftAdapter {
         String bias = j.path("bias").asText("none");
         if (!bias.equals("none"))
             throw new CheckpointFormatException(file, "bias is \"" + bias + "\"; only adapters that leave biases frozen (\"none\") are supported");
-        if (j.path("use_dora").asBoolean(false)) throw new CheckpointFormatException(file, "use_dora is true; DoRA adapters are not supported");
+        if (ModelConfigs.bool(j, "use_dora", false, file)) throw new CheckpointFormatException(file, "use_dora is true; DoRA adapters are not supported");
         for (String pattern : List.of("rank_pattern", "alpha_pattern")) {
             JsonNode p = j.get(pattern);
             if (p != null && !p.isNull() && !(p.isObject() && p.isEmpty()))
@@ -142,7 +144,11 @@ public final class PeftAdapter {
                 throw new CheckpointFormatException(file, absent + " is " + p + "; not supported");
         }
         JsonNode r = j.get("r"), alpha = j.get("lora_alpha");
-        if (r == null || !r.isIntegralNumber()) throw new CheckpointFormatException(file, "needs an integer \"r\"");
+        if (r == null || !r.isIntegralNumber()) throw new CheckpointFormatException(file, "needs an integer \"r\", got " + r);
+        // Read as what it is: 2^40 as an int would be 0, and the error would name a value the file does not hold.
+        if (!r.canConvertToInt() || r.intValue() <= 0)
+            throw new CheckpointFormatException(file, "\"r\" must be a positive integer of at most " + Integer.MAX_VALUE
+                    + ", got " + r.bigIntegerValue());
         if (alpha == null || !alpha.isNumber()) throw new CheckpointFormatException(file, "needs a number \"lora_alpha\"");
         JsonNode targets = j.get("target_modules");
         List<String> names = null;
@@ -160,9 +166,9 @@ public final class PeftAdapter {
             throw new CheckpointFormatException(file, "needs \"target_modules\", a list of module names or a regular expression");
         }
         try {
-            LoraConfig lora = new LoraConfig(r.intValue(), alpha.doubleValue(), j.path("lora_dropout").asDouble(0), names, pattern,
-                    j.path("use_rslora").asBoolean(false));
-            return new Config(lora, j.path("base_model_name_or_path").asText(""), j.path("fan_in_fan_out").asBoolean(false));
+            LoraConfig lora = new LoraConfig(r.intValue(), alpha.doubleValue(), ModelConfigs.number(j, "lora_dropout", 0, file),
+                    names, pattern, ModelConfigs.bool(j, "use_rslora", false, file));
+            return new Config(lora, j.path("base_model_name_or_path").asText(""), ModelConfigs.bool(j, "fan_in_fan_out", false, file));
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(file, e.getMessage(), e);
         }
@@ -208,12 +214,22 @@ public final class PeftAdapter {
                     throw new CheckpointFormatException(file, "unexpected tensor " + e.name() + ": it fits no adapted layer of the"
                             + " model (target_modules " + (config.lora().targetModules() != null ? config.lora().targetModules()
                             : config.lora().targetPattern()) + ")");
+            // Read and check every value before attaching, so that a NaN leaves the model as it was.
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (String name : expected.keySet()) {
+                float[] v = f.readFloats(name);
+                int bad = Finite.firstNonFinite(v);
+                if (bad >= 0)
+                    throw new CheckpointFormatException(file, "adapter tensor " + name + " holds " + v[bad] + " at flat index "
+                            + bad + " (weights must be finite)");
+                values.put(name, v);
+            }
             Map<String, LoraLinear> adapters = Lora.attach(model, config.lora(), gen);
             try (NoGrad ignored = NoGrad.enter()) {
                 for (Map.Entry<String, LoraLinear> e : adapters.entrySet()) {
-                    e.getValue().loraA().copyFrom(Tensor.of(f.readFloats(PREFIX + e.getKey() + ".lora_A.weight"),
+                    e.getValue().loraA().copyFrom(Tensor.of(values.get(PREFIX + e.getKey() + ".lora_A.weight"),
                             e.getValue().loraA().shape()));
-                    e.getValue().loraB().copyFrom(Tensor.of(f.readFloats(PREFIX + e.getKey() + ".lora_B.weight"),
+                    e.getValue().loraB().copyFrom(Tensor.of(values.get(PREFIX + e.getKey() + ".lora_B.weight"),
                             e.getValue().loraB().shape()));
                 }
             }

@@ -103,6 +103,9 @@ public final class HfCheckpoint {
                             + f.getValue().getFileName() + ", which has no such tensor");
                 sources.put(f.getKey(), new Source(sf, sf.entry(f.getKey())));
             }
+            long values = 0;
+            for (Source src : sources.values()) values += src.entry().numel();   // at most the files' bytes
+            Models.checkBuildable(config, values, linears, dir.resolve(CONFIG));
             Map<String, Load> plan = plan(config, sources, dir);
             CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
@@ -111,7 +114,8 @@ public final class HfCheckpoint {
             for (Map.Entry<String, Load> e : plan.entrySet()) {
                 Load load = e.getValue();
                 int[] shape = shapes.get(e.getKey());
-                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst), scratch);
+                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst), scratch,
+                        load.source().file().path());
                 load.source().file().release(load.source().entry().name());
             }
             model.eval();

@@ -4,6 +4,7 @@ import dev.jgrad.core.DType;
 import dev.jgrad.core.Generator;
 import dev.jgrad.core.Storage;
 import dev.jgrad.core.Tensor;
+import dev.jgrad.core.kernels.Finite;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.nn.Module;
 import dev.jgrad.transformer.GptConfig;
@@ -53,13 +54,15 @@ public final class Models {
      * Fills the model's tensor {@code name} (a state-dict name such as {@code model.layers.0.mlp.up_proj.weight})
      * of {@code shape}: {@code read} writes its float32 values, row-major, into the array it is given. A float
      * parameter is written in place; a weight held by a {@link WeightReceiver} (a 4-bit layer) is read into an
-     * array of {@code scratch} and handed over, so no float copy of it outlives the call.
+     * array of {@code scratch} and handed over, so no float copy of it outlives the call. Values that are NaN or
+     * infinite are refused, naming the tensor and {@code file}.
      */
     static void fill(Module model, Map<String, Tensor> params, String name, int[] shape, java.util.function.Consumer<float[]> read,
-                     Scratch scratch) {
+                     Scratch scratch, java.nio.file.Path file) throws CheckpointFormatException {
         Tensor p = params.get(name);
         if (p != null) {
             read.accept(data(p));
+            checkFinite(data(p), name, shape, file);
             return;
         }
         int dot = name.lastIndexOf('.');
@@ -69,7 +72,44 @@ public final class Models {
                     + " at " + name.substring(0, Math.max(dot, 0)) + " does not take loaded weights");
         float[] values = scratch.get(dev.jgrad.core.Shape.numel(shape));
         read.accept(values);
+        checkFinite(values, name, shape, file);
         receiver.receive(name.substring(dot + 1), shape.clone(), values);
+    }
+
+    /**
+     * Refuses, before anything of it is built (or even listed: {@link #parameterShapes} of a config claiming 10⁹
+     * layers would itself exhaust the heap), a model that {@code file} cannot fill or the heap cannot hold. The
+     * parameter count comes from the config by formula. Every parameter is one tensor of the checkpoint, so the
+     * count must not exceed {@code fileElements}, the values its tensors hold together (negative: not checked, for
+     * a format whose size was checked already). And its weights, 4 bytes a parameter in float32 (at least half a
+     * byte in 4-bit layers, the lower bound used for any other {@code linears}), must fit {@link Runtime#maxMemory}.
+     */
+    static void checkBuildable(Record config, long fileElements, LinearFactory linears, java.nio.file.Path file)
+            throws CheckpointFormatException {
+        long params;
+        try {
+            params = config instanceof GptConfig c ? c.parameterCount() : ((LlamaConfig) config).parameterCount();
+        } catch (ArithmeticException e) {
+            params = Long.MAX_VALUE;
+        }
+        String count = params == Long.MAX_VALUE ? "more than 2^63" : String.format("%,d", params);
+        if (fileElements >= 0 && params > fileElements)
+            throw new CheckpointFormatException(file, "the config's model has " + count + " parameters, but the"
+                    + " checkpoint's tensors hold only " + String.format("%,d", fileElements) + " values (" + config + ")");
+        double bytes = params * (linears == LinearFactory.FLOAT ? 4.0 : 0.5);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap)
+            throw new CheckpointFormatException(file, "the config's model has " + count + " parameters, which need at least "
+                    + String.format("%,.0f", bytes / (1 << 20)) + " MiB, more than the Java heap's maximum of "
+                    + String.format("%,d", heap >> 20) + " MiB (raise it with -Xmx)");
+    }
+
+    /** Refuses a weight holding NaN or an infinity, naming it, the first such value and where it is. */
+    static void checkFinite(float[] values, String name, int[] shape, java.nio.file.Path file) throws CheckpointFormatException {
+        int bad = Finite.firstNonFinite(values);
+        if (bad >= 0)
+            throw new CheckpointFormatException(file, "tensor " + name + " " + java.util.Arrays.toString(shape) + " holds "
+                    + values[bad] + " at flat index " + bad + " (weights must be finite)");
     }
 
     /** Names and shapes of the parameters of a model of {@code config}, without building it. */

@@ -205,6 +205,32 @@ class HostileInputTest {
         assertFormatError(() -> Tokenizer.load(merges), "model.merges[1]");
     }
 
+    /** Ids that index nothing (negative, 2^31 - 1, beyond the token count, not integers) are named, not an AIOOBE. */
+    @Test
+    void tokenizerJsonIdsOutOfRange() throws IOException {
+        String head = "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, ";
+        String[][] cases = {
+                {"\"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": " + byteVocabJson("\"ab\":-5"),
+                        "model.vocab['ab'] has id -5; ids must be integers from 0 to 256"},
+                {"\"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": " + byteVocabJson("\"ab\":2147483647"),
+                        "model.vocab['ab'] has id 2147483647; ids must be integers from 0 to 256"},
+                {"\"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": " + byteVocabJson("\"ab\":2.5"),
+                        "model.vocab['ab'] has id 2.5"},
+                {"\"added_tokens\": [{\"id\": -5, \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "added token '<s>' has id -5; ids must be integers from 0 to 257"},
+                {"\"added_tokens\": [{\"id\": 2147483647, \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "added token '<s>' has id 2147483647"},
+                {"\"added_tokens\": [{\"id\": 99999999999, \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "added token '<s>' has id 99999999999"},
+                {"\"added_tokens\": [{\"id\": \"7\", \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "needs an integer id and a content"},
+        };
+        for (String[] c : cases) {
+            Path json = write("ids.json", head + c[0] + ", \"merges\": [[\"a\", \"b\"]]}}");
+            assertFormatError(() -> Tokenizer.load(json), "ids.json", c[1]);
+        }
+    }
+
     /** The newer merges format ([["a","b"]]) with add_prefix_space=true (the Hugging Face default). */
     @Test
     void tokenizerJsonWithArrayMergesAndPrefixSpace() throws IOException {
