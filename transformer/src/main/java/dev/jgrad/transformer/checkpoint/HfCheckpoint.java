@@ -105,8 +105,9 @@ public final class HfCheckpoint {
             }
             long values = 0;
             for (Source src : sources.values()) values += src.entry().numel();   // at most the files' bytes
-            Models.checkBuildable(config, values, linears, dir.resolve(CONFIG));
+            Models.checkClaimedSize(config, values, dir.resolve(CONFIG));
             Map<String, Load> plan = plan(config, sources, dir);
+            Models.checkFitsHeap(config, linears, dir.resolve(CONFIG));
             CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
             Map<String, int[]> shapes = Models.parameterShapes(config);

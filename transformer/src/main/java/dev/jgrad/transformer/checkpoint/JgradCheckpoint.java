@@ -81,9 +81,9 @@ public final class JgradCheckpoint {
     }
 
     /**
-     * The model config of the checkpoint at {@code dir}, refused unless its weights file can fill the model and the
-     * heap can hold it ({@link Models#checkBuildable}): a config claiming 10⁹ layers fails here, not in an
-     * out-of-memory error minutes later.
+     * The model config of the checkpoint at {@code dir}, refused if it claims far more than its weights file holds
+     * ({@link Models#checkClaimedSize}) or the heap cannot hold its model ({@link Models#checkFitsHeap}): a config
+     * claiming 10⁹ layers fails here, not in an out-of-memory error minutes later.
      */
     private static Record buildableConfig(Path dir, LinearFactory linears) throws IOException {
         Record config = readConfig(dir);
@@ -93,7 +93,8 @@ public final class JgradCheckpoint {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (SafetensorsFile.Entry e : f.entries()) values += e.numel();   // at most the file's bytes
         }
-        Models.checkBuildable(config, values, linears, dir.resolve(TRAINING));
+        Models.checkClaimedSize(config, values, dir.resolve(TRAINING));
+        Models.checkFitsHeap(config, linears, dir.resolve(TRAINING));
         return config;
     }
 

@@ -14,6 +14,7 @@ import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.gpt.GptModel;
 import dev.jgrad.transformer.llama.LlamaModel;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /** Building a model from its config record, and the small weight-layout helpers the importers share. */
@@ -58,7 +59,7 @@ public final class Models {
      * infinite are refused, naming the tensor and {@code file}.
      */
     static void fill(Module model, Map<String, Tensor> params, String name, int[] shape, java.util.function.Consumer<float[]> read,
-                     Scratch scratch, java.nio.file.Path file) throws CheckpointFormatException {
+                     Scratch scratch, Path file) throws CheckpointFormatException {
         Tensor p = params.get(name);
         if (p != null) {
             read.accept(data(p));
@@ -77,35 +78,72 @@ public final class Models {
     }
 
     /**
-     * Refuses, before anything of it is built (or even listed: {@link #parameterShapes} of a config claiming 10⁹
-     * layers would itself exhaust the heap), a model that {@code file} cannot fill or the heap cannot hold. The
-     * parameter count comes from the config by formula. Every parameter is one tensor of the checkpoint, so the
-     * count must not exceed {@code fileElements}, the values its tensors hold together (negative: not checked, for
-     * a format whose size was checked already). And its weights, 4 bytes a parameter in float32 (at least half a
-     * byte in 4-bit layers, the lower bound used for any other {@code linears}), must fit {@link Runtime#maxMemory}.
+     * Parameter tensors up to which a config's parameters are listed ({@link #parameterShapes}) to be matched
+     * name by name against a checkpoint: a few megabytes of names and shapes, more than any real model has.
      */
-    static void checkBuildable(Record config, long fileElements, LinearFactory linears, java.nio.file.Path file)
-            throws CheckpointFormatException {
-        long params;
-        try {
-            params = config instanceof GptConfig c ? c.parameterCount() : ((LlamaConfig) config).parameterCount();
-        } catch (ArithmeticException e) {
-            params = Long.MAX_VALUE;
-        }
-        String count = params == Long.MAX_VALUE ? "more than 2^63" : String.format("%,d", params);
-        if (fileElements >= 0 && params > fileElements)
-            throw new CheckpointFormatException(file, "the config's model has " + count + " parameters, but the"
-                    + " checkpoint's tensors hold only " + String.format("%,d", fileElements) + " values (" + config + ")");
+    static final long LISTABLE_TENSORS = 100_000;
+
+    /**
+     * Refuses a config that claims far more than the checkpoint holds, before its parameters are even listed:
+     * {@link #parameterShapes} of a config of 10⁹ layers would itself exhaust the heap. The parameter count comes
+     * from the config by formula; every parameter is one tensor of the checkpoint, so the count cannot exceed
+     * {@code fileElements}, the values the checkpoint's tensors hold together. A config small enough to list is
+     * left to the name-by-name match, whose messages say which tensor is missing or mis-shaped.
+     */
+    static void checkClaimedSize(Record config, long fileElements, Path file) throws CheckpointFormatException {
+        long params = parameterCount(config);
+        if (params > fileElements && parameterTensors(config) > LISTABLE_TENSORS)
+            throw new CheckpointFormatException(file, "the config's model has " + count(params) + " parameters, but the"
+                    + " checkpoint's tensors hold only " + count(fileElements) + " values (" + config + ")");
+    }
+
+    /**
+     * Refuses a model the heap cannot hold, before it is built: its weights take 4 bytes a parameter in float32, and
+     * at least half a byte in 4-bit layers (the lower bound used for any {@code linears} but {@link LinearFactory#FLOAT}),
+     * compared with {@link Runtime#maxMemory}. A file whose size matches its header can still be sparse, and claim
+     * a 7B model in a few bytes of disk.
+     */
+    static void checkFitsHeap(Record config, LinearFactory linears, Path file) throws CheckpointFormatException {
+        long params = parameterCount(config);
         double bytes = params * (linears == LinearFactory.FLOAT ? 4.0 : 0.5);
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap)
-            throw new CheckpointFormatException(file, "the config's model has " + count + " parameters, which need at least "
-                    + String.format("%,.0f", bytes / (1 << 20)) + " MiB, more than the Java heap's maximum of "
-                    + String.format("%,d", heap >> 20) + " MiB (raise it with -Xmx)");
+            throw new CheckpointFormatException(file, "the config's model has " + count(params) + " parameters, which need"
+                    + " at least " + String.format("%,.0f", bytes / (1 << 20)) + " MiB, more than the Java heap's maximum"
+                    + " of " + String.format("%,d", heap >> 20) + " MiB (raise it with -Xmx)");
+    }
+
+    /** The config's parameter count by formula, {@link Long#MAX_VALUE} if that exceeds a long. */
+    private static long parameterCount(Record config) {
+        try {
+            return config instanceof GptConfig c ? c.parameterCount() : ((LlamaConfig) config).parameterCount();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The number of parameter tensors, from the shapes of the same model with one and with two layers. */
+    private static long parameterTensors(Record config) {
+        int layers = config instanceof GptConfig c ? c.nLayer() : ((LlamaConfig) config).nLayers();
+        int one = parameterShapes(withLayers(config, 1)).size(), two = parameterShapes(withLayers(config, 2)).size();
+        return one + (long) (two - one) * (layers - 1);
+    }
+
+    private static Record withLayers(Record config, int layers) {
+        if (config instanceof GptConfig c)
+            return new GptConfig(c.vocabSize(), c.blockSize(), c.nEmbd(), layers, c.nHead(), c.dropout(), c.bias(),
+                    c.layerNormEps(), c.tieEmbeddings(), c.geluTanh());
+        LlamaConfig c = (LlamaConfig) config;
+        return new LlamaConfig(c.vocabSize(), c.dim(), layers, c.nHeads(), c.nKvHeads(), c.hiddenDim(), c.rmsNormEps(),
+                c.ropeTheta(), c.ropeStyle(), c.maxSeqLen(), c.tieEmbeddings());
+    }
+
+    private static String count(long n) {
+        return n == Long.MAX_VALUE ? "more than 2^63" : String.format("%,d", n);
     }
 
     /** Refuses a weight holding NaN or an infinity, naming it, the first such value and where it is. */
-    static void checkFinite(float[] values, String name, int[] shape, java.nio.file.Path file) throws CheckpointFormatException {
+    static void checkFinite(float[] values, String name, int[] shape, Path file) throws CheckpointFormatException {
         int bad = Finite.firstNonFinite(values);
         if (bad >= 0)
             throw new CheckpointFormatException(file, "tensor " + name + " " + java.util.Arrays.toString(shape) + " holds "
