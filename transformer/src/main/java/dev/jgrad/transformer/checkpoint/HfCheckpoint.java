@@ -92,9 +92,9 @@ public final class HfCheckpoint {
      */
     public static CausalLM load(Path dir, LinearFactory linears) throws IOException {
         Record config = ModelConfigs.fromHuggingFace(readConfigJson(dir), dir.resolve(CONFIG));
-        Map<String, Path> files = weightFiles(dir);
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
+            Map<String, Path> files = weightFiles(dir, opened);
             Map<String, Source> sources = new LinkedHashMap<>();
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 SafetensorsFile sf = findOrOpen(opened, f.getValue());
@@ -131,8 +131,11 @@ public final class HfCheckpoint {
     /** How one parameter is read: from which tensor, transposed (Conv1D) or not. */
     private record Load(Source source, boolean transpose) {}
 
-    /** Every tensor name → its file: from the index's weight map, or every tensor of the single file. */
-    private static Map<String, Path> weightFiles(Path dir) throws IOException {
+    /**
+     * Every tensor name → its file: from the index's weight map, or every tensor of the single file (opened once,
+     * into {@code opened}: a header is parsed once, however many tensors it lists).
+     */
+    private static Map<String, Path> weightFiles(Path dir, List<SafetensorsFile> opened) throws IOException {
         Map<String, Path> out = new LinkedHashMap<>();
         Path base = dir.toAbsolutePath().normalize();
         Path index = dir.resolve(INDEX);
@@ -162,9 +165,7 @@ public final class HfCheckpoint {
         }
         Path single = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(single)) throw new CheckpointFormatException(dir, "has neither " + WEIGHTS + " nor " + INDEX);
-        try (SafetensorsFile f = SafetensorsFile.open(single)) {
-            for (SafetensorsFile.Entry e : f.entries()) out.put(e.name(), single);
-        }
+        for (SafetensorsFile.Entry e : findOrOpen(opened, single).entries()) out.put(e.name(), single);
         return out;
     }
 
