@@ -231,6 +231,17 @@ class HostileInputTest {
         }
     }
 
+    /** A jgrad character vocabulary whose code points or version are not JSON integers (65.5 read as 65, "1" as 1). */
+    @Test
+    void charVocabularyValuesMustBeIntegers() throws IOException {
+        Path fraction = write("c1.json", "{\"type\": \"" + CharTokenizer.TYPE + "\", \"version\": 1, \"code_points\": [97, 65.5]}");
+        assertFormatError(() -> Tokenizer.load(fraction), "c1.json", "code_points[1] is 65.5, not an integer");
+        Path text = write("c2.json", "{\"type\": \"" + CharTokenizer.TYPE + "\", \"version\": 1, \"code_points\": [\"97\"]}");
+        assertFormatError(() -> Tokenizer.load(text), "c2.json", "code_points[0] is \"97\", not an integer");
+        Path version = write("c3.json", "{\"type\": \"" + CharTokenizer.TYPE + "\", \"version\": \"1\", \"code_points\": [97]}");
+        assertFormatError(() -> Tokenizer.load(version), "c3.json", "unsupported version \"1\"");
+    }
+
     /** The newer merges format ([["a","b"]]) with add_prefix_space=true (the Hugging Face default). */
     @Test
     void tokenizerJsonWithArrayMergesAndPrefixSpace() throws IOException {
