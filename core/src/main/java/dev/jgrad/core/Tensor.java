@@ -117,12 +117,23 @@ public final class Tensor {
         return arange(0, end, 1, DType.I64);
     }
 
-    /** {@code [start, start + step, ...)} below {@code end} of {@code dtype}. */
+    /**
+     * {@code [start, start + step, ...)} below {@code end} of {@code dtype}. PyTorch's rules: the step is nonzero
+     * (NaN is not), both bounds are finite, {@code end - start} has the step's sign (or is 0: an empty range), and
+     * the length fits a tensor.
+     */
     public static Tensor arange(double start, double end, double step, DType dtype) {
-        if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero");
-        long n = (long) Math.ceil((end - start) / step);
-        if (n < 0) n = 0;
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("arange: too many elements (" + n + ")");
+        if (!(step > 0 || step < 0)) throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
+        if (!Double.isFinite(start) || !Double.isFinite(end))
+            throw new IllegalArgumentException("arange: unsupported range " + start + " -> " + end + " (bounds must be finite)");
+        if (step > 0 ? end < start : end > start)
+            throw new IllegalArgumentException("arange: the range " + start + " -> " + end
+                    + " goes against the sign of step " + step);
+        double count = Math.ceil((end - start) / step);
+        if (!(count <= Integer.MAX_VALUE))
+            throw new IllegalArgumentException("arange: " + start + " -> " + end + " by " + step + " gives " + count
+                    + " elements, more than a tensor holds (" + Integer.MAX_VALUE + ")");
+        long n = (long) count;
         Tensor t = zeros(dtype, (int) n);
         for (int i = 0; i < n; i++) t.storage.setDouble(i, start + i * step);
         return t;
@@ -145,16 +156,22 @@ public final class Tensor {
         return normal(gen, 0, 1, shape);
     }
 
-    /** Uniform on [low, high), float32. */
+    /** Uniform on [low, high), float32; as in PyTorch, {@code low <= high} and {@code high - low} is a finite float. */
     public static Tensor uniform(Generator gen, double low, double high, int... shape) {
+        if (!(low <= high))
+            throw new IllegalArgumentException("uniform: expects a range [low, high), got low=" + low + " > high=" + high);
+        if (!(high - low <= Float.MAX_VALUE))
+            throw new IllegalArgumentException("uniform: high - low must be at most " + Float.MAX_VALUE + ", got high="
+                    + high + " and low=" + low);
         Tensor t = zeros(shape);
         float[] d = ((Storage.FloatStorage) t.storage).data;
         for (int i = 0; i < d.length; i++) d[i] = (float) (low + (high - low) * gen.nextDouble());
         return t;
     }
 
-    /** Normal with the given mean and standard deviation, float32. */
+    /** Normal with the given mean and standard deviation ({@code >= 0}, as in PyTorch), float32. */
     public static Tensor normal(Generator gen, double mean, double std, int... shape) {
+        if (!(std >= 0)) throw new IllegalArgumentException("normal: std must be >= 0, got " + std);
         Tensor t = zeros(shape);
         float[] d = ((Storage.FloatStorage) t.storage).data;
         for (int i = 0; i < d.length; i++) d[i] = (float) (mean + std * gen.nextGaussian());

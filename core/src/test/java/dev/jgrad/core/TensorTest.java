@@ -42,6 +42,45 @@ class TensorTest {
         assertEquals(1.0 / 3.0, u.var(0, false, 0).item(), 0.005);
     }
 
+    /** Hostile arguments: PyTorch's rules, one message naming the op and the values. */
+    @Test
+    void creationRejectsWhatPyTorchRejects() {
+        assertEquals("arange: step must be nonzero, got 0.0",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.arange(0, 3, 0)).getMessage());
+        assertEquals("arange: step must be nonzero, got NaN",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.arange(0, 3, Double.NaN)).getMessage());
+        assertEquals("arange: unsupported range NaN -> 3.0 (bounds must be finite)",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.arange(Double.NaN, 3, 1)).getMessage());
+        assertEquals("arange: unsupported range 0.0 -> Infinity (bounds must be finite)",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.arange(0, Double.POSITIVE_INFINITY, 1)).getMessage());
+        assertEquals("arange: the range 3.0 -> 0.0 goes against the sign of step 1.0",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.arange(3, 0, 1)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Tensor.arange(0, 1e300, 1e-300)).getMessage()
+                .startsWith("arange: 0.0 -> 1.0E300 by 1.0E-300 gives "));
+        assertEquals(0, Tensor.arange(2, 2, 1).numel(), "an empty range is allowed, as in torch.arange(2, 2)");
+        assertArrayEquals(new float[] {3, 2, 1}, Tensor.arange(3, 0, -1).toFloatArray());
+
+        Generator g = new Generator(0);
+        assertEquals("uniform: expects a range [low, high), got low=1.0 > high=0.0",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.uniform(g, 1, 0, 3)).getMessage());
+        assertEquals("uniform: expects a range [low, high), got low=NaN > high=1.0",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.uniform(g, Double.NaN, 1, 3)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Tensor.uniform(g, Double.NEGATIVE_INFINITY, 0, 3)).getMessage().startsWith("uniform: high - low must be at most"));
+        assertArrayEquals(new float[] {2, 2}, Tensor.uniform(g, 2, 2, 2).toFloatArray(), "low == high is allowed");
+        assertEquals("normal: std must be >= 0, got -1.0",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.normal(g, 0, -1, 3)).getMessage());
+        assertEquals("normal: std must be >= 0, got NaN",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.normal(g, 0, Double.NaN, 3)).getMessage());
+
+        assertEquals("argmax: dimension 0 of shape [0] is empty; an empty dimension has no index to return",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(0).argmax(0, false)).getMessage());
+        assertEquals("argmin: dimension 1 of shape [2, 0] is empty; an empty dimension has no index to return",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 0).argmin(-1, true)).getMessage());
+        assertArrayEquals(new int[] {0}, Tensor.zeros(0, 3).argmax(1, false).shape(),
+                "reducing a non-empty dimension of an empty tensor is fine");
+    }
+
     @Test
     void emptyTensorsAreContiguousAndCopy() {
         Tensor e = Tensor.zeros(3, 0);

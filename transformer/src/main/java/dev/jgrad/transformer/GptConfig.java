@@ -126,13 +126,15 @@ public record GptConfig(int vocabSize, int blockSize, int nEmbd, int nLayer, int
      * Number of parameters, counting a tied head once:
      * {@code V·C + P·C + L·(12C² + (bias ? 13C : 4C)) + (bias ? 2C : C) + (tied ? 0 : V·C)}. Per block: qkv
      * {@code 3C²} (+3C), proj {@code C²} (+C), fc {@code 4C²} (+4C), fc proj {@code 4C²} (+C), two LayerNorms
-     * {@code 2C} (+2C). GPT-2 small gives 124,439,808. An {@link ArithmeticException} when it passes 2^63.
+     * {@code 2C} (+2C). GPT-2 small gives 124,439,808.
+     *
+     * @throws ArithmeticException if the count exceeds a long (a config no machine could build)
      */
     public long parameterCount() {
         long c = nEmbd;
-        long perBlock = 12 * c * c + (bias ? 13 * c : 2 * c);
-        return Math.addExact((long) vocabSize * c + (long) blockSize * c + (bias ? 2 * c : c)
-                + (tieEmbeddings ? 0 : (long) vocabSize * c), Math.multiplyExact(nLayer, perBlock));
+        long perBlock = Math.addExact(Math.multiplyExact(12 * c, c), bias ? 13 * c : 2 * c);
+        long embeddings = (long) vocabSize * c * (tieEmbeddings ? 1 : 2) + (long) blockSize * c;
+        return Math.addExact(Math.addExact(embeddings, Math.multiplyExact(nLayer, perBlock)), bias ? 2 * c : c);
     }
 
     static void positive(String name, int value) {

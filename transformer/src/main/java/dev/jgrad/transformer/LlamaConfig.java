@@ -174,11 +174,14 @@ public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int n
     /**
      * Number of parameters: {@code V·D + L·(2D² + 2D·kvDim + 3D·H + 2D) + D + (tied ? 0 : V·D)} (per block: q and o
      * {@code D²} each, k and v {@code D·kvDim} each, gate/up/down {@code D·H} each, two norms). stories15M:
-     * 15,191,712 (tied). An {@link ArithmeticException} when it passes 2^63.
+     * 15,191,712 (tied).
+     *
+     * @throws ArithmeticException if the count exceeds a long (a config no machine could build)
      */
     public long parameterCount() {
-        long d = dim, perBlock = 2 * d * d + 2 * d * kvDim() + 3 * d * hiddenDim + 2 * d;
-        return Math.addExact((long) vocabSize * d + d + (tieEmbeddings ? 0 : (long) vocabSize * d),
-                Math.multiplyExact(nLayers, perBlock));
+        long d = dim;
+        long perBlock = Math.addExact(Math.addExact(Math.multiplyExact(2 * d, d), Math.multiplyExact(2 * d, kvDim())),
+                3 * d * hiddenDim + 2 * d);
+        return Math.addExact(Math.multiplyExact(nLayers, perBlock), (long) vocabSize * d * (tieEmbeddings ? 1 : 2) + d);
     }
 }

@@ -1,9 +1,13 @@
 package dev.jgrad.core.io;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.jgrad.core.DType;
 import dev.jgrad.core.io.SafetensorsFile.Entry;
@@ -39,7 +43,6 @@ final class SafetensorsHeader {
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     /** Entries sorted by their position in the data buffer, and the metadata in header order. */
@@ -57,30 +60,81 @@ final class SafetensorsHeader {
         } catch (CharacterCodingException e) {
             throw new SafetensorsFormatException(file, "header is not valid UTF-8", e);
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(text);
-        } catch (JacksonException e) {
-            throw new SafetensorsFormatException(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new SafetensorsFormatException(file, "header must be a JSON object, found "
-                    + (root == null ? "nothing" : root.getNodeType()));
-        }
-
+        // Streamed: only one tensor's small object is a tree at a time, so a header of a million tensors costs
+        // its entries, not a million trees of nodes (gigabytes, and a minute of garbage collection).
         List<Entry> entries = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> field : root.properties()) {
-            String name = field.getKey();
-            JsonNode value = field.getValue();
-            if (name.equals(METADATA_KEY)) {
-                parseMetadata(file, value, metadata);
-            } else {
-                entries.add(parseEntry(file, name, value, dataLength));
+        try (JsonParser p = JSON.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw new SafetensorsFormatException(file, "header must be a JSON object, found " + switch (t) {
+                    case null -> "nothing";
+                    case START_ARRAY -> "ARRAY";
+                    case VALUE_STRING -> "STRING";
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "NUMBER";
+                    case VALUE_TRUE, VALUE_FALSE -> "BOOLEAN";
+                    default -> t.asString();
+                });
             }
+            SafetensorsFormatException firstProblem = null;   // reported once the whole header is known to be JSON
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                JsonNode value = readNode(p);
+                try {
+                    if (name.equals(METADATA_KEY)) parseMetadata(file, value, metadata);
+                    else entries.add(parseEntry(file, name, value, dataLength));
+                } catch (SafetensorsFormatException e) {
+                    if (firstProblem == null) firstProblem = e;
+                }
+            }
+            if (p.nextToken() != null) throw new SafetensorsFormatException(file, "header is not valid JSON: content after"
+                    + " the object at offset " + p.currentTokenLocation().getCharOffset());
+            if (firstProblem != null) throw firstProblem;
+        } catch (SafetensorsFormatException e) {
+            throw e;
+        } catch (JacksonException e) {
+            throw new SafetensorsFormatException(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("reading a string cannot fail", e);
         }
         checkTiling(file, entries, dataLength);
         return new Parsed(List.copyOf(entries), Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * The value at the parser's current token as a tree, built directly: one tensor's small object. (A mapper's
+     * {@code readTree} per tensor costs microseconds of setup each, seconds over a million tensors.) Nesting is
+     * bounded by the parser's {@code StreamReadConstraints}, so the recursion is too.
+     */
+    private static JsonNode readNode(JsonParser p) throws java.io.IOException {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (p.currentToken()) {
+            case START_OBJECT -> {
+                ObjectNode o = f.objectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    p.nextToken();
+                    o.set(key, readNode(p));
+                }
+                yield o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = f.arrayNode();
+                while (p.nextToken() != JsonToken.END_ARRAY) a.add(readNode(p));
+                yield a;
+            }
+            case VALUE_STRING -> f.textNode(p.getText());
+            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                case INT -> f.numberNode(p.getIntValue());
+                case LONG -> f.numberNode(p.getLongValue());
+                default -> f.numberNode(p.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDoubleValue());
+            case VALUE_TRUE -> f.booleanNode(true);
+            case VALUE_FALSE -> f.booleanNode(false);
+            default -> f.nullNode();
+        };
     }
 
     private static void parseMetadata(Path file, JsonNode value, Map<String, String> out)

@@ -80,6 +80,9 @@ public final class Reductions {
     /** Index of the first maximum along {@code dim} (int64, no gradient). */
     public static Tensor argmax(Tensor x, int dim, boolean keepDim) {
         int d = Shape.normalizeDim(dim, x.rank(), "argmax");
+        if (x.rank() > 0 && x.size(d) == 0)
+            throw new IllegalArgumentException("argmax: dimension " + d + " of shape " + Shape.str(x.shape())
+                    + " is empty; an empty dimension has no index to return");
         Tensor idx = reduceRaw(ReduceOp.ARGMAX, x, d, DType.I64);
         return keepDim ? idx : squeezeRaw(idx, d);
     }
@@ -87,6 +90,9 @@ public final class Reductions {
     /** Index of the first minimum along {@code dim} (int64, no gradient). */
     public static Tensor argmin(Tensor x, int dim, boolean keepDim) {
         int d = Shape.normalizeDim(dim, x.rank(), "argmin");
+        if (x.rank() > 0 && x.size(d) == 0)
+            throw new IllegalArgumentException("argmin: dimension " + d + " of shape " + Shape.str(x.shape())
+                    + " is empty; an empty dimension has no index to return");
         Tensor idx = reduceRaw(ReduceOp.ARGMIN, x, d, DType.I64);
         return keepDim ? idx : squeezeRaw(idx, d);
     }

@@ -55,43 +55,117 @@ public final class MinHash {
 
     /**
      * The distinct shingles of {@code text}. A text shorter than one shingle gives a single
-     * shingle of all of it; an empty (or, for words, blank) text gives none.
+     * shingle of all of it; an empty (or, for words, blank) text gives none. Words are split at
+     * ASCII whitespace after the text is stripped of leading and trailing whitespace.
      */
     public Set<String> shingles(String text) {
         Set<String> result = new HashSet<>();
-        if (shingle == Shingle.WORDS) {
-            String trimmed = text.strip();
-            if (trimmed.isEmpty()) return result;
-            String[] words = trimmed.split("\\s+");
-            int count = Math.max(1, words.length - shingleSize + 1);
-            for (int i = 0; i < count; i++)
-                result.add(String.join(" ", java.util.Arrays.copyOfRange(words, i, Math.min(words.length, i + shingleSize))));
-        } else {
-            int[] points = text.codePoints().toArray();
-            if (points.length == 0) return result;
-            int count = Math.max(1, points.length - shingleSize + 1);
-            for (int i = 0; i < count; i++)
-                result.add(new String(points, i, Math.min(shingleSize, points.length - i)));
-        }
+        forEachShingle(text, (from, to, first, n) -> {
+            StringBuilder b = new StringBuilder();
+            for (int j = 0; j < n; j++) {
+                if (j > 0) b.append(' ');
+                int r = (first + j) % from.length;
+                b.append(text, from[r], to[r]);
+            }
+            result.add(b.toString());
+        });
         return result;
     }
 
-    /** The signature of {@code text}, or {@code null} when it has no shingles. */
+    /**
+     * The signature of {@code text}, or {@code null} when it has no shingles. The shingles are hashed as they
+     * are found, never collected: the minimum over repeated shingles is the minimum over the distinct ones, so
+     * time is linear in the text and memory does not grow with it (a corpus may be one 300 MB line).
+     */
     public int[] signature(String text) {
-        Set<String> shingles = shingles(text);
-        if (shingles.isEmpty()) return null;
         long[] minimum = new long[seeds.length];
         java.util.Arrays.fill(minimum, Long.MAX_VALUE);
-        for (String s : shingles) {
-            long base = stringHash(s);
+        boolean[] any = {false};
+        forEachShingle(text, (from, to, first, n) -> {
+            any[0] = true;
+            long base = shingleHash(text, from, to, first, n);
             for (int i = 0; i < seeds.length; i++) {
                 long h = fmix64(base + seeds[i]) >>> 1; // non-negative, so signed min is unsigned min
                 if (h < minimum[i]) minimum[i] = h;
             }
-        }
+        });
+        if (!any[0]) return null;
         int[] signature = new int[seeds.length];
         for (int i = 0; i < seeds.length; i++) signature[i] = (int) (minimum[i] >>> 31);
         return signature;
+    }
+
+    /**
+     * One shingle: the pieces {@code text[from[r], to[r])} for the ring positions {@code r = (first + j) mod k},
+     * {@code j < n}, joined by one space (a character shingle is one piece).
+     */
+    @FunctionalInterface
+    private interface ShingleSink {
+        void accept(int[] from, int[] to, int first, int n);
+    }
+
+    /** Walks the shingles of {@code text} in order (repeats included), keeping only the last k piece bounds. */
+    private void forEachShingle(String text, ShingleSink sink) {
+        int k = shingleSize;
+        int[] from = new int[k], to = new int[k];
+        long pieces = 0;
+        if (shingle == Shingle.WORDS) {
+            int lo = 0, hi = text.length();               // String.strip's bounds
+            while (lo < hi && Character.isWhitespace(text.codePointAt(lo))) lo += Character.charCount(text.codePointAt(lo));
+            while (hi > lo && Character.isWhitespace(text.codePointBefore(hi))) hi -= Character.charCount(text.codePointBefore(hi));
+            int i = lo;
+            while (i < hi) {
+                while (i < hi && isAsciiSpace(text.charAt(i))) i++;
+                int start = i;
+                while (i < hi && !isAsciiSpace(text.charAt(i))) i++;
+                if (i == start) break;
+                int r = (int) (pieces++ % k);
+                from[r] = start;
+                to[r] = i;
+                if (pieces >= k) sink.accept(from, to, (int) ((pieces - k) % k), k);
+            }
+            if (pieces > 0 && pieces < k) sink.accept(from, to, 0, (int) pieces);
+        } else {
+            int[] at = new int[k + 1];                    // ring of the last k + 1 code point starts
+            int i = 0;
+            while (i < text.length()) {
+                at[(int) (pieces % (k + 1))] = i;
+                i += Character.charCount(text.codePointAt(i));
+                pieces++;
+                if (pieces >= k) {
+                    from[0] = at[(int) ((pieces - k) % (k + 1))];
+                    to[0] = i;
+                    sink.accept(from, to, 0, 1);
+                }
+            }
+            if (pieces > 0 && pieces < k) {
+                from[0] = 0;
+                to[0] = text.length();
+                sink.accept(from, to, 0, 1);
+            }
+        }
+    }
+
+    /** The characters that the regular expression {@code \s} matches. */
+    private static boolean isAsciiSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
+    /** {@link #stringHash} of the shingle, computed in place. */
+    private static long shingleHash(String text, int[] from, int[] to, int first, int n) {
+        long h = 0xcbf29ce484222325L;
+        for (int j = 0; j < n; j++) {
+            if (j > 0) {
+                h ^= ' ';
+                h *= 0x100000001b3L;
+            }
+            int r = (first + j) % from.length;
+            for (int c = from[r]; c < to[r]; c++) {
+                h ^= text.charAt(c);
+                h *= 0x100000001b3L;
+            }
+        }
+        return fmix64(h);
     }
 
     /** The fraction of equal positions: the MinHash estimate of the Jaccard similarity. */

@@ -146,6 +146,34 @@ class DeduplicatorTest {
     }
 
     @Test
+    void repeatedShinglesDoNotChangeTheSignature() {
+        MinHash words = new MinHash(32, MinHash.Shingle.WORDS, 2, 5);
+        // Both texts have the shingle set {"a b", "b a"}; the second also has irregular whitespace.
+        assertEquals(Arrays.toString(words.signature("b a b")), Arrays.toString(words.signature(" a\tb  a b a\n")));
+        MinHash chars = new MinHash(32, MinHash.Shingle.CHARACTERS, 3, 5);
+        assertEquals(Arrays.toString(chars.signature("xyzxy")), Arrays.toString(chars.signature("xyzxyzxyzxy")));
+    }
+
+    /**
+     * Hostile input: one document of 4 MB of distinct words (a one-line corpus) used to build a set of every
+     * shingle (hundreds of bytes per word, 6.5 GB for a 300 MB line). The signature must not allocate per shingle.
+     */
+    @Test
+    void signatureOfAHugeDocumentAllocatesAlmostNothing() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < 4_000_000; i++) b.append('w').append(i).append(' ');
+        String text = b.toString();
+        MinHash minHash = new MinHash(128, MinHash.Shingle.WORDS, 5, 0);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        int[] signature = minHash.signature(text);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(128, signature.length);
+        assertTrue(allocated < 100_000, "signature of a 4 MB text allocated " + allocated + " bytes");
+    }
+
+    @Test
     void seedsGiveDifferentButReproducibleSignatures() {
         String text = String.join(" ", randomWords(new Generator(1), 50));
         MinHash one = new MinHash(64, MinHash.Shingle.WORDS, 5, 1);

@@ -8,10 +8,12 @@ import dev.jgrad.core.Generator;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.autograd.NoGrad;
 import dev.jgrad.core.io.SafetensorsFile;
+import dev.jgrad.core.kernels.Finite;
 import dev.jgrad.core.io.SafetensorsWriter;
 import dev.jgrad.nn.Module;
 import dev.jgrad.core.io.AtomicDirectory;
 import dev.jgrad.transformer.checkpoint.CheckpointFormatException;
+import dev.jgrad.transformer.checkpoint.ModelConfigs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -130,7 +132,7 @@ public final class PeftAdapter {
         String bias = j.path("bias").asText("none");
         if (!bias.equals("none"))
             throw new CheckpointFormatException(file, "bias is \"" + bias + "\"; only adapters that leave biases frozen (\"none\") are supported");
-        if (j.path("use_dora").asBoolean(false)) throw new CheckpointFormatException(file, "use_dora is true; DoRA adapters are not supported");
+        if (ModelConfigs.bool(j, "use_dora", false, file)) throw new CheckpointFormatException(file, "use_dora is true; DoRA adapters are not supported");
         for (String pattern : List.of("rank_pattern", "alpha_pattern")) {
             JsonNode p = j.get(pattern);
             if (p != null && !p.isNull() && !(p.isObject() && p.isEmpty()))
@@ -142,7 +144,11 @@ public final class PeftAdapter {
                 throw new CheckpointFormatException(file, absent + " is " + p + "; not supported");
         }
         JsonNode r = j.get("r"), alpha = j.get("lora_alpha");
-        if (r == null || !r.isIntegralNumber()) throw new CheckpointFormatException(file, "needs an integer \"r\"");
+        if (r == null || !r.isIntegralNumber()) throw new CheckpointFormatException(file, "needs an integer \"r\", got " + r);
+        // Read as what it is: 2^40 as an int would be 0, and the error would name a value the file does not hold.
+        if (!r.canConvertToInt() || r.intValue() <= 0)
+            throw new CheckpointFormatException(file, "\"r\" must be a positive integer of at most " + Integer.MAX_VALUE
+                    + ", got " + r.bigIntegerValue());
         if (alpha == null || !alpha.isNumber()) throw new CheckpointFormatException(file, "needs a number \"lora_alpha\"");
         JsonNode targets = j.get("target_modules");
         List<String> names = null;
@@ -160,9 +166,9 @@ public final class PeftAdapter {
             throw new CheckpointFormatException(file, "needs \"target_modules\", a list of module names or a regular expression");
         }
         try {
-            LoraConfig lora = new LoraConfig(r.intValue(), alpha.doubleValue(), j.path("lora_dropout").asDouble(0), names, pattern,
-                    j.path("use_rslora").asBoolean(false));
-            return new Config(lora, j.path("base_model_name_or_path").asText(""), j.path("fan_in_fan_out").asBoolean(false));
+            LoraConfig lora = new LoraConfig(r.intValue(), alpha.doubleValue(), ModelConfigs.number(j, "lora_dropout", 0, file),
+                    names, pattern, ModelConfigs.bool(j, "use_rslora", false, file));
+            return new Config(lora, j.path("base_model_name_or_path").asText(""), ModelConfigs.bool(j, "fan_in_fan_out", false, file));
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(file, e.getMessage(), e);
         }
@@ -226,14 +232,25 @@ public final class PeftAdapter {
                     throw new CheckpointFormatException(file, "unexpected tensor " + e.name() + ": it fits no adapted layer of the"
                             + " model (target_modules " + (config.lora().targetModules() != null ? config.lora().targetModules()
                             : config.lora().targetPattern()) + ")");
+            // Every value is read and checked before anything is attached, so that a NaN leaves the model as it was.
             Map<String, Tensor[]> out = new LinkedHashMap<>();
             for (String p : paths) {
-                long[] a = expected.get(PREFIX + p + ".lora_A.weight"), b = expected.get(PREFIX + p + ".lora_B.weight");
-                out.put(p, new Tensor[] {
-                        Tensor.of(f.readFloats(PREFIX + p + ".lora_A.weight"), (int) a[0], (int) a[1]),
-                        Tensor.of(f.readFloats(PREFIX + p + ".lora_B.weight"), (int) b[0], (int) b[1])});
+                String a = PREFIX + p + ".lora_A.weight", b = PREFIX + p + ".lora_B.weight";
+                long[] as = expected.get(a), bs = expected.get(b);
+                out.put(p, new Tensor[] {Tensor.of(finite(f, a, file), (int) as[0], (int) as[1]),
+                        Tensor.of(finite(f, b, file), (int) bs[0], (int) bs[1])});
             }
             return out;
         }
+    }
+
+    /** The tensor's values, refused (naming it) if one is NaN or infinite. */
+    private static float[] finite(SafetensorsFile f, String name, Path file) throws IOException {
+        float[] v = f.readFloats(name);
+        int bad = Finite.firstNonFinite(v);
+        if (bad >= 0)
+            throw new CheckpointFormatException(file, "adapter tensor " + name + " holds " + v[bad] + " at flat index "
+                    + bad + " (weights must be finite)");
+        return v;
     }
 }

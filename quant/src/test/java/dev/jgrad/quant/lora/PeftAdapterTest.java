@@ -195,6 +195,43 @@ class PeftAdapterTest {
         assertTrue(u.getMessage().contains("missing tensor base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight"), u.getMessage());
     }
 
+    /** Hostile adapter configs and weights: each refused with the key or tensor and the real value named. */
+    @Test
+    void refusesHostileConfigsAndNonFiniteWeights() throws Exception {
+        String[][] cases = {
+                {"\"r\": 4", "\"r\": 1099511627776", "\"r\" must be a positive integer of at most 2147483647, got 1099511627776"},
+                {"\"r\": 4", "\"r\": -3", "got -3"},
+                {"\"r\": 4", "\"r\": 4.5", "needs an integer \"r\", got 4.5"},
+                {"\"use_rslora\": false", "\"use_rslora\": \"yes\"", "field \"use_rslora\" must be true or false, got \"yes\""},
+                {"\"use_dora\": false", "\"use_dora\": 1", "field \"use_dora\" must be true or false, got 1"},
+                {"\"lora_dropout\": 0.05", "\"lora_dropout\": \"0.05\"", "field \"lora_dropout\" must be a number"},
+        };
+        for (String[] c : cases) {
+            Path dir = copyFixture("hostile-" + Math.abs(c[1].hashCode()));
+            rewriteConfig(dir, c[0], c[1]);
+            Exception e = assertThrows(java.io.IOException.class, () -> PeftAdapter.readConfig(dir));
+            assertTrue(e.getMessage().contains(PeftAdapter.CONFIG) && e.getMessage().contains(c[2]), e.getMessage());
+        }
+
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+            Path dir = copyFixture("non-finite-" + bad);
+            String target = "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight";
+            SafetensorsWriter w = new SafetensorsWriter().metadata(Map.of("format", "pt"));
+            try (SafetensorsFile f = SafetensorsFile.open(Goldens.lora("peft-llama").resolve(PeftAdapter.WEIGHTS))) {
+                for (SafetensorsFile.Entry e : f.entries()) {
+                    float[] v = f.readFloats(e.name());
+                    if (e.name().equals(target)) v[5] = bad;
+                    w.add(e.name(), DType.F32, e.shape(), v);
+                }
+            }
+            w.write(dir.resolve(PeftAdapter.WEIGHTS));
+            CausalLM model = base();
+            Exception e = assertThrows(java.io.IOException.class, () -> PeftAdapter.load(model, dir, new Generator(1)));
+            assertTrue(e.getMessage().contains("adapter tensor " + target + " holds " + bad + " at flat index 5"), e.getMessage());
+            assertTrue(Lora.adapters(model).isEmpty(), "nothing attached after a refused load");
+        }
+    }
+
     private Path copyFixture(String name) throws Exception {
         Path dir = tmp.resolve(name);
         Files.createDirectories(dir);

@@ -93,9 +93,9 @@ public final class HfCheckpoint {
      */
     public static CausalLM load(Path dir, LinearFactory linears) throws IOException {
         Record config = ModelConfigs.fromHuggingFace(readConfigJson(dir), dir.resolve(CONFIG));
-        Map<String, Path> files = weightFiles(dir);
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
+            Map<String, Path> files = weightFiles(dir, opened);
             Map<String, Source> sources = new LinkedHashMap<>();
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 SafetensorsFile sf = findOrOpen(opened, f.getValue());
@@ -104,7 +104,11 @@ public final class HfCheckpoint {
                             + f.getValue().getFileName() + ", which has no such tensor");
                 sources.put(f.getKey(), new Source(sf, sf.entry(f.getKey())));
             }
+            long values = 0;
+            for (Source src : sources.values()) values += src.entry().numel();   // at most the files' bytes
+            Models.checkClaimedSize(config, values, dir.resolve(CONFIG));
             Map<String, Load> plan = plan(config, sources, dir);
+            Models.checkFitsHeap(config, linears, dir.resolve(CONFIG));
             CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
             Map<String, int[]> shapes = Models.parameterShapes(config);
@@ -112,7 +116,8 @@ public final class HfCheckpoint {
             for (Map.Entry<String, Load> e : plan.entrySet()) {
                 Load load = e.getValue();
                 int[] shape = shapes.get(e.getKey());
-                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst), scratch);
+                Models.fill(model, params, e.getKey(), shape, dst -> read(load, shape, dst), scratch,
+                        load.source().file().path());
                 load.source().file().release(load.source().entry().name());
             }
             model.eval();
@@ -127,8 +132,11 @@ public final class HfCheckpoint {
     /** How one parameter is read: from which tensor, transposed (Conv1D) or not. */
     private record Load(Source source, boolean transpose) {}
 
-    /** Every tensor name → its file: from the index's weight map, or every tensor of the single file. */
-    private static Map<String, Path> weightFiles(Path dir) throws IOException {
+    /**
+     * Every tensor name → its file: from the index's weight map, or every tensor of the single file (opened once,
+     * into {@code opened}: a header is parsed once, however many tensors it lists).
+     */
+    private static Map<String, Path> weightFiles(Path dir, List<SafetensorsFile> opened) throws IOException {
         Map<String, Path> out = new LinkedHashMap<>();
         Path base = dir.toAbsolutePath().normalize();
         Path index = dir.resolve(INDEX);
@@ -158,9 +166,7 @@ public final class HfCheckpoint {
         }
         Path single = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(single)) throw new CheckpointFormatException(dir, "has neither " + WEIGHTS + " nor " + INDEX);
-        try (SafetensorsFile f = SafetensorsFile.open(single)) {
-            for (SafetensorsFile.Entry e : f.entries()) out.put(e.name(), single);
-        }
+        for (SafetensorsFile.Entry e : findOrOpen(opened, single).entries()) out.put(e.name(), single);
         return out;
     }
 

@@ -105,10 +105,31 @@ public final class JgradCheckpoint {
                     + 2 * params + " needed)");
     }
 
+    /**
+     * The model config of the checkpoint at {@code dir}, refused if it claims far more than its weights file holds
+     * ({@link Models#checkClaimedSize}) or the heap cannot hold its model ({@link Models#checkFitsHeap}): a config
+     * claiming 10⁹ layers fails here, not in an out-of-memory error minutes later.
+     */
+    private static Record buildableConfig(Path dir, LinearFactory linears) throws IOException {
+        Record config = readConfig(dir);
+        Path file = dir.resolve(MODEL_FILE);
+        if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + MODEL_FILE);
+        long values = 0;
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (SafetensorsFile.Entry e : f.entries()) values += e.numel();   // at most the file's bytes
+        }
+        Models.checkClaimedSize(config, values, dir.resolve(TRAINING));
+        Models.checkFitsHeap(config, linears, dir.resolve(TRAINING));
+        return config;
+    }
+
     /** Builds the checkpoint's model and loads its weights (evaluation mode); optimizer state is left alone. */
     public static CausalLM load(Path dir) throws IOException {
-        CausalLM model = Models.create(readConfig(dir), new Generator(0));
+        CausalLM model = Models.create(buildableConfig(dir, LinearFactory.FLOAT), new Generator(0));
         Checkpoint.load(dir, new Checkpoint.Training(model, null, null, null));
+        Path file = dir.resolve(MODEL_FILE);
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet())
+            Models.checkFinite(Models.data(p.getValue()), p.getKey(), p.getValue().shape(), file);
         model.eval();
         return model;
     }
@@ -122,9 +143,8 @@ public final class JgradCheckpoint {
      */
     public static CausalLM load(Path dir, LinearFactory linears) throws IOException {
         if (linears == LinearFactory.FLOAT) return load(dir);
-        Record config = readConfig(dir);
+        Record config = buildableConfig(dir, linears);
         Path file = dir.resolve(MODEL_FILE);
-        if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + MODEL_FILE);
         Map<String, int[]> shapes = Models.parameterShapes(config);
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             java.util.List<String> missing = new java.util.ArrayList<>(), unexpected = new java.util.ArrayList<>();
@@ -147,7 +167,7 @@ public final class JgradCheckpoint {
             Map<String, Tensor> params = model.namedParameters();
             Models.Scratch scratch = new Models.Scratch();
             for (Map.Entry<String, int[]> s : shapes.entrySet()) {
-                Models.fill(model, params, s.getKey(), s.getValue(), dst -> f.readFloats(s.getKey(), dst, 0), scratch);
+                Models.fill(model, params, s.getKey(), s.getValue(), dst -> f.readFloats(s.getKey(), dst, 0), scratch, file);
                 f.release(s.getKey());
             }
             model.eval();

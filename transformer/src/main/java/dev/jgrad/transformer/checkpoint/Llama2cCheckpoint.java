@@ -119,9 +119,10 @@ public final class Llama2cCheckpoint {
     public static LlamaModel load(Path file, LinearFactory linears) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
             LlamaConfig c = readConfig(ch, file);
+            Models.checkFitsHeap(c, linears, file);     // the size matched the header, but a sparse file costs no disk
             MemorySegment data = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             LlamaModel model = new LlamaModel(c, new Generator(0), linears);
-            Reader r = new Reader(data, model, LlamaModel.parameterShapes(c));
+            Reader r = new Reader(data, model, LlamaModel.parameterShapes(c), file);
             int d = c.dim(), kv = c.kvDim(), hid = c.hiddenDim(), layers = c.nLayers();
             r.read("model.embed_tokens.weight");
             r.layers(layers, "input_layernorm.weight");
@@ -153,23 +154,25 @@ public final class Llama2cCheckpoint {
         final Map<String, int[]> shapes;
         final long[] at = {HEADER_BYTES};
         final Models.Scratch scratch = new Models.Scratch();
+        final Path file;
 
-        Reader(MemorySegment data, Module model, Map<String, int[]> shapes) {
+        Reader(MemorySegment data, Module model, Map<String, int[]> shapes, Path file) {
             this.data = data;
+            this.file = file;
             this.model = model;
             this.params = model.namedParameters();
             this.shapes = shapes;
         }
 
-        void layers(int layers, String suffix) {
+        void layers(int layers, String suffix) throws CheckpointFormatException {
             for (int l = 0; l < layers; l++) read("model.layers." + l + "." + suffix);
         }
 
-        void read(String name) {
+        void read(String name) throws CheckpointFormatException {
             int[] shape = shapes.get(name);
             long bytes = 4L * dev.jgrad.core.Shape.numel(shape);
             Models.fill(model, params, name, shape, dst -> MemorySegment.copy(data,
-                    ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at[0], dst, 0, dst.length), scratch);
+                    ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at[0], dst, 0, dst.length), scratch, file);
             data.asSlice(at[0], bytes).unload();   // drop the pages just read from the resident set
             at[0] += bytes;
         }

@@ -49,19 +49,19 @@ public final class ModelConfigs {
             case "gelu" -> false;
             default -> throw new CheckpointFormatException(file, "activation_function \"" + act + "\" is not supported");
         };
-        if (j.path("scale_attn_by_inverse_layer_idx").asBoolean(false) || j.path("reorder_and_upcast_attn").asBoolean(false)
-                || !j.path("scale_attn_weights").asBoolean(true))
+        if (bool(j, "scale_attn_by_inverse_layer_idx", false, file) || bool(j, "reorder_and_upcast_attn", false, file)
+                || !bool(j, "scale_attn_weights", true, file))
             throw new CheckpointFormatException(file, "non-standard GPT-2 attention scaling is not supported");
         int positions = j.has("n_positions") ? integer(j, "n_positions", file) : integer(j, "n_ctx", file);
         return new GptConfig(integer(j, "vocab_size", file), positions, c, integer(j, "n_layer", file),
                 integer(j, "n_head", file), number(j, "resid_pdrop", 0.0, file), true,
-                number(j, "layer_norm_epsilon", 1e-5, file), j.path("tie_word_embeddings").asBoolean(true), tanh);
+                number(j, "layer_norm_epsilon", 1e-5, file), bool(j, "tie_word_embeddings", true, file), tanh);
     }
 
     private static LlamaConfig llama(JsonNode j, Path file) throws CheckpointFormatException {
         if (j.has("rope_scaling") && !j.get("rope_scaling").isNull())
             throw new CheckpointFormatException(file, "rope_scaling " + j.get("rope_scaling") + " is not supported");
-        if (j.path("attention_bias").asBoolean(false) || j.path("mlp_bias").asBoolean(false))
+        if (bool(j, "attention_bias", false, file) || bool(j, "mlp_bias", false, file))
             throw new CheckpointFormatException(file, "attention_bias/mlp_bias are not supported (LLaMA has no biases)");
         String act = j.path("hidden_act").asText("silu");
         if (!act.equals("silu")) throw new CheckpointFormatException(file, "hidden_act \"" + act + "\" is not supported (silu)");
@@ -74,7 +74,7 @@ public final class ModelConfigs {
         return new LlamaConfig(integer(j, "vocab_size", file), dim, integer(j, "num_hidden_layers", file), heads, kvHeads,
                 integer(j, "intermediate_size", file), number(j, "rms_norm_eps", 1e-6, file),
                 number(j, "rope_theta", 10000, file), RopeStyle.HALF,
-                integer(j, "max_position_embeddings", file), j.path("tie_word_embeddings").asBoolean(false));
+                integer(j, "max_position_embeddings", file), bool(j, "tie_word_embeddings", false, file));
     }
 
     /** HF {@code config.json} contents for {@code config} (LLaMA weights are exported in HF's rotate-half layout). */
@@ -168,21 +168,36 @@ public final class ModelConfigs {
 
     // ---- field readers ---------------------------------------------------------------------------------------
 
+    /** A JSON integer that fits an int: a string, a fraction, a float such as 48.0 or 2^31 is an error naming the key. */
     static int integer(JsonNode j, String field, Path file) throws CheckpointFormatException {
         JsonNode v = j.get(field);
         if (v == null || v.isNull()) throw new CheckpointFormatException(file, "missing field \"" + field + "\"");
-        if (!v.isIntegralNumber() || !v.canConvertToInt())
+        if (!v.isIntegralNumber())
             throw new CheckpointFormatException(file, "field \"" + field + "\" must be an integer, got " + v);
+        if (!v.canConvertToInt())
+            throw new CheckpointFormatException(file, "field \"" + field + "\" must be an integer from " + Integer.MIN_VALUE
+                    + " to " + Integer.MAX_VALUE + ", got " + v);
         return v.intValue();
     }
 
-    static double number(JsonNode j, String field, double fallback, Path file) throws CheckpointFormatException {
+    /** An optional JSON number, {@code fallback} when absent or null; a string or other value is an error naming the key. */
+    public static double number(JsonNode j, String field, double fallback, Path file) throws CheckpointFormatException {
         JsonNode v = j.get(field);
         if (v == null || v.isNull()) return fallback;
         if (!v.isNumber()) throw new CheckpointFormatException(file, "field \"" + field + "\" must be a number, got " + v);
         return v.doubleValue();
     }
 
+    /**
+     * An optional JSON boolean, {@code fallback} when absent or null. Anything else ({@code "yes"}, {@code 1},
+     * {@code "false"}) is an error naming the key: read leniently, {@code "yes"} would silently mean false.
+     */
+    public static boolean bool(JsonNode j, String field, boolean fallback, Path file) throws CheckpointFormatException {
+        JsonNode v = j.get(field);
+        return v == null || v.isNull() ? fallback : bool(j, field, file);
+    }
+
+    /** A required JSON boolean. */
     static boolean bool(JsonNode j, String field, Path file) throws CheckpointFormatException {
         JsonNode v = j.get(field);
         if (v == null || !v.isBoolean())

@@ -90,9 +90,10 @@ public final class ModelLoader {
                 JsonNode json = HfCheckpoint.readConfigJson(checkpoint);
                 Tokenizer tok = tokenizer(tokenizer, checkpoint, model);
                 // Token ids from config.json; where it has none (a jgrad export), from the tokenizer.
-                JsonNode bosNode = json.get("bos_token_id");
-                int bos = bosNode != null && bosNode.isIntegralNumber() ? bosNode.intValue() : tok == null ? -1 : tok.bosId();
-                int[] stops = ids(json.get("eos_token_id"));
+                Path config = checkpoint.resolve(HfCheckpoint.CONFIG);
+                int[] bosIds = ids(json, "bos_token_id", model.vocabSize(), config);
+                int bos = bosIds.length > 0 ? bosIds[0] : tok == null ? -1 : tok.bosId();
+                int[] stops = ids(json, "eos_token_id", model.vocabSize(), config);
                 if (stops.length == 0 && tok != null && tok.eosId() != Tokenizer.NO_ID) stops = new int[] {tok.eosId()};
                 boolean gpt = model.config() instanceof GptConfig;
                 int start = bos >= 0 ? bos : stops.length > 0 ? stops[0] : 0;
@@ -117,12 +118,25 @@ public final class ModelLoader {
         };
     }
 
-    private static int[] ids(JsonNode node) {
+    /**
+     * The token ids under {@code key} of config.json: absent or null gives none; otherwise an integer or a list of
+     * integers, each a token of the model's vocabulary (else an error naming the key and the value).
+     */
+    private static int[] ids(JsonNode json, String key, int vocab, Path file) throws CheckpointFormatException {
+        JsonNode node = json.get(key);
         if (node == null || node.isNull()) return new int[0];
-        if (node.isIntegralNumber()) return new int[] {node.intValue()};
-        List<Integer> out = new ArrayList<>();
-        if (node.isArray()) for (JsonNode n : node) if (n.isIntegralNumber()) out.add(n.intValue());
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        List<JsonNode> items = new ArrayList<>();
+        if (node.isArray()) node.forEach(items::add);
+        else items.add(node);
+        int[] out = new int[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode n = items.get(i);
+            if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0 || n.intValue() >= vocab)
+                throw new CheckpointFormatException(file, "\"" + key + "\" must be a token id (an integer from 0 to "
+                        + (vocab - 1) + ") or a list of them, got " + node);
+            out[i] = n.intValue();
+        }
+        return out;
     }
 
     /** The explicit tokenizer, or the first tokenizer file found in {@code dir}, or null. */
@@ -134,10 +148,15 @@ public final class ModelLoader {
         return null;
     }
 
+    /**
+     * The tokenizer, if its vocabulary is the model's: with more ids, some of its tokens would have no embedding;
+     * with fewer, the model could generate ids that have no text, and generation would fail midway.
+     */
     private static Tokenizer checked(Tokenizer tok, Path where, CausalLM model) throws CheckpointFormatException {
-        if (tok.vocabSize() > model.vocabSize())
-            throw new CheckpointFormatException(where, "the tokenizer has " + tok.vocabSize() + " ids, the model only "
-                    + model.vocabSize());
+        if (tok.vocabSize() != model.vocabSize())
+            throw new CheckpointFormatException(where, "the tokenizer has " + tok.vocabSize() + " ids, but the model's"
+                    + " vocabulary has " + model.vocabSize() + (tok.vocabSize() < model.vocabSize()
+                    ? " (ids the model can generate would have no text)" : " (some tokens would have no embedding)"));
         return tok;
     }
 }

@@ -12,7 +12,8 @@ import java.util.PriorityQueue;
  * <h2>Algorithm</h2>
  * <ol>
  *   <li>Cut every document with GPT-2's pre-tokenizer ({@link Gpt2PreTokenizer}) and count the distinct
- *       pieces ("words"). Merges never cross a word boundary, so the corpus is just words with counts.</li>
+ *       pieces ("words"), a word longer than {@value #MAX_WORD_CHARS} characters as pieces of that length.
+ *       Merges never cross a word boundary, so the corpus is just words with counts.</li>
  *   <li>Start from the 256 byte tokens: id {@code b} is byte {@code b} (spelled with GPT-2's byte-level
  *       character). Each word is its sequence of byte ids.</li>
  *   <li>Count every adjacent pair, weighted by word count, and remember which words contain it.</li>
@@ -29,6 +30,14 @@ import java.util.PriorityQueue;
  * The cost per merge is proportional to the words that contain the merged pair, not to the corpus.
  */
 public final class BpeTrainer {
+
+    /**
+     * Words (pre-tokens) longer than this many characters are counted as pieces of this length. Every merge
+     * rewrites each word that holds its pair, so one word of n bytes costs O(n) per merge: a corpus that is one
+     * line of 300 MB without spaces (one pre-token) would take O(n · merges), hours. Cut into pieces, the same
+     * text costs what a corpus of short words does. No useful token is that long (GPT-2's longest is 128 bytes).
+     */
+    static final int MAX_WORD_CHARS = 256;
 
     private final int vocabSize;
     private final List<String> specialTokens;
@@ -61,7 +70,13 @@ public final class BpeTrainer {
         // Step 1: distinct words and their counts.
         Map<String, long[]> wordCounts = new HashMap<>();
         for (String doc : documents) {
-            Gpt2PreTokenizer.split(doc, (s, e) -> wordCounts.computeIfAbsent(doc.substring(s, e), k -> new long[1])[0]++);
+            Gpt2PreTokenizer.split(doc, (s, e) -> {
+                for (int from = s, to; from < e; from = to) {   // a word longer than MAX_WORD_CHARS, in pieces
+                    to = Math.min(e, from + MAX_WORD_CHARS);
+                    if (to < e && Character.isLowSurrogate(doc.charAt(to))) to--;   // never split a code point
+                    wordCounts.computeIfAbsent(doc.substring(from, to), k -> new long[1])[0]++;
+                }
+            });
         }
         List<String> distinct = new ArrayList<>(wordCounts.keySet());
         distinct.sort(null); // a fixed processing order, independent of hashing
@@ -131,10 +146,8 @@ public final class BpeTrainer {
                 int w = touched.get(k);
                 if (visited[w] == stamp) continue;
                 visited[w] = stamp;
-                int[] after = mergeWord(words[w], left, right, merged);
+                int[] after = mergeWord(words[w], left, right, merged, counts[w], delta);
                 if (after == words[w]) continue; // the pair is no longer in this word
-                addPairs(words[w], -counts[w], delta);
-                addPairs(after, counts[w], delta);
                 for (int i = 0; i + 1 < after.length; i++) {
                     if (after[i] == merged || after[i + 1] == merged) {
                         pairs.computeIfAbsent(PairTable.key(after[i], after[i + 1]), x -> new PairStats()).words.add(w);
@@ -168,28 +181,39 @@ public final class BpeTrainer {
         return Long.compare(a[1], b[1]); // key = left << 32 | right, both non-negative
     }
 
-    /** {@code word} with every (left, right) replaced by {@code merged}, left to right; the same array if none. */
-    private static int[] mergeWord(int[] word, int left, int right, int merged) {
+    /**
+     * {@code word} with every (left, right) replaced by {@code merged}, left to right; the same array if none.
+     * The change in pair counts goes into {@code delta}, weighted by the word's {@code count}: only pairs that touch
+     * a merge change (an old pair with a consumed token is removed, a new pair with a merged token is added; the
+     * others map one to one), so the update costs map operations at the merges, not along the whole word.
+     */
+    private static int[] mergeWord(int[] word, int left, int right, int merged, long count, Map<Long, Long> delta) {
         int[] out = null;
+        boolean[] consumed = null, made = null;   // old positions merged away; new positions holding a merge
         int o = 0;
         for (int i = 0; i < word.length; i++) {
             if (i + 1 < word.length && word[i] == left && word[i + 1] == right) {
                 if (out == null) {
                     out = new int[word.length - 1];
+                    consumed = new boolean[word.length];
+                    made = new boolean[word.length - 1];
                     System.arraycopy(word, 0, out, 0, i);
                     o = i;
                 }
+                consumed[i] = consumed[i + 1] = true;
+                made[o] = true;
                 out[o++] = merged;
                 i++;
             } else if (out != null) {
                 out[o++] = word[i];
             }
         }
-        return out == null ? word : java.util.Arrays.copyOf(out, o);
-    }
-
-    private static void addPairs(int[] word, long weight, Map<Long, Long> delta) {
-        for (int i = 0; i + 1 < word.length; i++) delta.merge(PairTable.key(word[i], word[i + 1]), weight, Long::sum);
+        if (out == null) return word;
+        for (int i = 0; i + 1 < word.length; i++)
+            if (consumed[i] || consumed[i + 1]) delta.merge(PairTable.key(word[i], word[i + 1]), -count, Long::sum);
+        for (int j = 0; j + 1 < o; j++)
+            if (made[j] || made[j + 1]) delta.merge(PairTable.key(out[j], out[j + 1]), count, Long::sum);
+        return java.util.Arrays.copyOf(out, o);
     }
 
     /** Count of a pair over the corpus, and the words that contain (or once contained) it. */

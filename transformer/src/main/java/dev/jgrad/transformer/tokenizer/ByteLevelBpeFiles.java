@@ -168,22 +168,31 @@ final class ByteLevelBpeFiles {
 
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject()) throw new TokenizerFormatException(source + ": model.vocab is not an object");
+        // Ids must be dense, 0..n-1, so none can reach the number of entries: checked before any array is sized.
+        long entries = vocabNode.size() + root.path("added_tokens").size();
         Map<String, Integer> vocab = new LinkedHashMap<>();
         int size = 0;
         for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
-            if (!e.getValue().canConvertToInt() || e.getValue().intValue() < 0) {
-                throw new TokenizerFormatException(source + ": model.vocab['" + e.getKey() + "'] is not a non-negative int");
+            JsonNode id = e.getValue();
+            if (!id.isIntegralNumber() || !id.canConvertToLong() || id.longValue() < 0 || id.longValue() >= entries) {
+                throw new TokenizerFormatException(source + ": model.vocab['" + e.getKey() + "'] has id " + id
+                        + "; ids must be integers from 0 to " + (entries - 1) + " (one per token)");
             }
-            vocab.put(e.getKey(), e.getValue().intValue());
-            size = Math.max(size, e.getValue().intValue() + 1);
+            vocab.put(e.getKey(), id.intValue());
+            size = Math.max(size, id.intValue() + 1);
         }
         Map<Integer, String> added = new HashMap<>();
         for (JsonNode token : root.path("added_tokens")) {
-            if (!token.path("id").canConvertToInt() || !token.path("content").isTextual()) {
-                throw new TokenizerFormatException(source + ": added_tokens entry " + token + " needs an id and a content");
+            JsonNode id = token.path("id");
+            if (!id.isIntegralNumber() || !token.path("content").isTextual()) {
+                throw new TokenizerFormatException(source + ": added_tokens entry " + token + " needs an integer id and a content");
             }
-            added.put(token.get("id").intValue(), token.get("content").textValue());
-            size = Math.max(size, token.get("id").intValue() + 1);
+            if (!id.canConvertToLong() || id.longValue() < 0 || id.longValue() >= entries) {
+                throw new TokenizerFormatException(source + ": added token '" + token.get("content").textValue() + "' has id "
+                        + id + "; ids must be integers from 0 to " + (entries - 1) + " (one per token)");
+            }
+            added.put(id.intValue(), token.get("content").textValue());
+            size = Math.max(size, id.intValue() + 1);
         }
         if (size > vocab.size() + added.size()) {
             throw new TokenizerFormatException(source + ": ids go up to " + (size - 1) + " but only "

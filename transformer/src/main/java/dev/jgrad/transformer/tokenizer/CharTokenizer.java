@@ -133,15 +133,16 @@ public final class CharTokenizer implements Tokenizer {
         if (!TYPE.equals(root.path("type").asText())) {
             throw new TokenizerFormatException(source + ": \"type\" is not \"" + TYPE + "\"");
         }
-        if (root.path("version").asInt(-1) != 1) {
+        if (!root.path("version").isIntegralNumber() || root.path("version").asInt(-1) != 1) {
             throw new TokenizerFormatException(source + ": unsupported version " + root.path("version"));
         }
         JsonNode array = root.path("code_points");
         if (!array.isArray()) throw new TokenizerFormatException(source + ": \"code_points\" is not an array");
         int[] cps = new int[array.size()];
         for (int i = 0; i < cps.length; i++) {
-            if (!array.get(i).canConvertToInt()) {
-                throw new TokenizerFormatException(source + ": code_points[" + i + "] is not an integer");
+            if (!array.get(i).isIntegralNumber() || !array.get(i).canConvertToInt()) {
+                throw new TokenizerFormatException(source + ": code_points[" + i + "] is " + array.get(i)
+                        + ", not an integer");
             }
             cps[i] = array.get(i).intValue();
         }

@@ -227,4 +227,115 @@ class HostileCheckpointTest {
         assertMessage(assertThrows(CheckpointFormatException.class, () -> JgradCheckpoint.readConfig(dir)), "training.json",
                 "\"extra.model\"", "model.safetensors has only");
     }
+
+    // ---- sizes claimed by configs and headers, checked before the model is built ----
+
+    @Test
+    void aConfigOfABillionLayersIsRefusedAgainstTheCheckpointsTensors(@TempDir Path tmp) throws Exception {
+        Path dir = copy("hf-llama-sharded", tmp);
+        editConfig(dir, j -> j.put("num_hidden_layers", 1_000_000_000));
+        var e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertThrows(CheckpointFormatException.class, () -> HfCheckpoint.load(dir)));
+        assertMessage(e, "config.json", "nLayers=1000000000", "parameters, but the checkpoint's tensors hold only");
+
+        Path jgrad = tmp.resolve("jgrad");
+        JgradCheckpoint.save(jgrad, dev.jgrad.transformer.ModelGoldens.gpt());
+        Path training = jgrad.resolve(JgradCheckpoint.TRAINING);
+        ObjectNode json = (ObjectNode) ModelConfigs.JSON.readTree(training.toFile());
+        ((ObjectNode) json.get("extra").get("model")).put("nLayer", 1_000_000_000);
+        ModelConfigs.JSON.writeValue(training.toFile(), json);
+        var j = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertThrows(CheckpointFormatException.class, () -> JgradCheckpoint.load(jgrad)));
+        assertMessage(j, "training.json", "nLayer=1000000000", "parameters, but the checkpoint's tensors hold only");
+    }
+
+    @Test
+    void aSparseLlama2cFileClaimingA7bModelIsRefusedAgainstTheHeap(@TempDir Path tmp) throws Exception {
+        Path bin = tmp.resolve("7b.bin");
+        // LLaMA 2 7B's shapes (0.8 GB of float32 a layer), with enough layers to outgrow this JVM's heap (32 in 7B).
+        int layers = (int) Math.max(32, Runtime.getRuntime().maxMemory() / (808L << 20) + 2);
+        int[] header = {4096, 11008, layers, 32, 32, 32000, 2048};
+        long size = Llama2cCheckpoint.expectedBytes(4096, 11008, layers, 32, 32, 32000, 2048, true);
+        try (RandomAccessFile f = new RandomAccessFile(bin.toFile(), "rw")) {
+            ByteBuffer b = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : header) b.putInt(v);
+            f.write(b.array());
+            f.setLength(size);                                    // sparse: the size matches the header
+        }
+        var e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertThrows(CheckpointFormatException.class, () -> Llama2cCheckpoint.load(bin)));
+        assertMessage(e, "7b.bin", "parameters, which need at least", "more than the Java heap's maximum");
+    }
+
+    // ---- values: strict JSON types, finite weights, vocabularies that agree ----
+
+    @Test
+    void configValuesMustHaveTheirJsonType(@TempDir Path tmp) throws Exception {
+        Path dir = copy("hf-llama-sharded", tmp);
+        Object[][] cases = {
+                {"tie_word_embeddings", "yes", "field \"tie_word_embeddings\" must be true or false, got \"yes\""},
+                {"attention_bias", 0, "field \"attention_bias\" must be true or false, got 0"},
+                {"num_hidden_layers", 2.5, "field \"num_hidden_layers\" must be an integer, got 2.5"},
+                {"num_hidden_layers", "2", "field \"num_hidden_layers\" must be an integer, got \"2\""},
+                {"num_hidden_layers", 1L << 31, "field \"num_hidden_layers\" must be an integer from -2147483648 to"
+                        + " 2147483647, got 2147483648"},
+                {"rms_norm_eps", "1e-6", "field \"rms_norm_eps\" must be a number"},
+        };
+        String original = Files.readString(dir.resolve("config.json"));
+        for (Object[] c : cases) {
+            Files.writeString(dir.resolve("config.json"), original);
+            editConfig(dir, j -> j.set((String) c[0], ModelConfigs.JSON.valueToTree(c[1])));
+            assertMessage(assertThrows(CheckpointFormatException.class, () -> HfCheckpoint.load(dir)),
+                    "config.json", (String) c[2]);
+        }
+        Files.writeString(dir.resolve("config.json"), original);
+        editConfig(dir, j -> j.put("eos_token_id", 64));   // the vocabulary has 64 ids: 0..63
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> ModelLoader.load(dir)),
+                "config.json", "\"eos_token_id\" must be a token id (an integer from 0 to 63) or a list of them, got 64");
+        editConfig(dir, j -> j.putArray("eos_token_id").add(2).add("3"));
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> ModelLoader.load(dir)), "got [2,\"3\"]");
+    }
+
+    @Test
+    void nonFiniteWeightsAreNamedInEveryFormat(@TempDir Path tmp) throws Exception {
+        Path gpt = copy("hf-gpt2", tmp);
+        Path weights = gpt.resolve("model.safetensors");
+        var w = new dev.jgrad.core.io.SafetensorsWriter();
+        try (var f = dev.jgrad.core.io.SafetensorsFile.open(ModelGoldens.dir().resolve("hf-gpt2/model.safetensors"))) {
+            for (var e : f.entries()) {
+                float[] v = f.readFloats(e.name());
+                if (e.name().endsWith("h.1.mlp.c_fc.bias")) v[3] = Float.NaN;
+                w.add(e.name(), dev.jgrad.core.DType.F32, e.shape(), v);
+            }
+        }
+        w.write(weights);
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> HfCheckpoint.load(gpt)),
+                "model.safetensors", "h.1.mlp.c_fc.bias [128] holds NaN at flat index 3");
+
+        Path bin = copy("llama2c/model.bin", tmp);
+        try (RandomAccessFile f = new RandomAccessFile(bin.toFile(), "rw")) {
+            f.seek(28 + 4 * 7);                                   // token_embedding[0, 7]
+            f.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.POSITIVE_INFINITY).array());
+        }
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> Llama2cCheckpoint.load(bin)),
+                "model.bin", "model.embed_tokens.weight [64, 48] holds Infinity at flat index 7");
+
+        var model = dev.jgrad.transformer.ModelGoldens.gpt();
+        Models.data(model.namedParameters().get("transformer.ln_f.weight"))[1] = Float.NEGATIVE_INFINITY;
+        Path jgrad = tmp.resolve("jgrad");
+        JgradCheckpoint.save(jgrad, model);
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> JgradCheckpoint.load(jgrad)),
+                "model.safetensors", "transformer.ln_f.weight [32] holds -Infinity at flat index 1");
+    }
+
+    @Test
+    void aTokenizerWithFewerIdsThanTheModelIsRefusedAtLoad(@TempDir Path tmp) throws Exception {
+        Path bin = copy("llama2c/model.bin", tmp);
+        ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN).putInt(8);
+        for (String t : new String[] {"<unk>", "<s>", "</s>", "a", "b"}) b.putFloat(0).putInt(t.length()).put(t.getBytes());
+        Files.write(tmp.resolve("tokenizer.bin"), java.util.Arrays.copyOf(b.array(), b.position()));
+        assertMessage(assertThrows(CheckpointFormatException.class, () -> ModelLoader.load(bin)),
+                "tokenizer.bin", "the tokenizer has 5 ids, but the model's vocabulary has 64",
+                "ids the model can generate would have no text");
+    }
 }

@@ -103,4 +103,88 @@ class BpeTrainerTest {
         assertTrue(small.getMessage().contains("below 256"), small.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new BpeTrainer(300, List.of("<x>", "<x>")));
     }
+
+    /**
+     * The trainer's incremental pair counts against the algorithm read literally: recount every pair of every word
+     * before each merge. Words of few letters repeat letters ("aaaa"), so merges overlap and touch each other.
+     */
+    @Test
+    void incrementalCountsMatchRecountingEveryPair() {
+        java.util.Random random = new java.util.Random(11);
+        for (int trial = 0; trial < 20; trial++) {
+            StringBuilder text = new StringBuilder();
+            for (int w = 0; w < 300; w++) {
+                text.append(' ');
+                int len = 1 + random.nextInt(8);
+                for (int i = 0; i < len; i++) text.append("aab".charAt(random.nextInt(3)));
+            }
+            ByteLevelBpeTokenizer t = new BpeTrainer(256 + 30 + 1).train(text.toString());
+            assertArrayEquals(recountingMerges(text.toString(), 30), merges(t), "trial " + trial);
+        }
+    }
+
+    /** Up to {@code n} merges, each chosen by counting all pairs anew; ties to the smaller left, then right id. */
+    private static String[][] recountingMerges(String text, int n) {
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        Gpt2PreTokenizer.split(text, (s, e) -> counts.merge(text.substring(s, e), 1, Integer::sum));
+        List<String> pieces = new java.util.ArrayList<>();
+        for (int b = 0; b < 256; b++) pieces.add(String.valueOf(ByteLevel.charOf(b)));
+        List<int[]> words = new java.util.ArrayList<>();
+        List<Integer> weights = new java.util.ArrayList<>();
+        counts.forEach((word, c) -> {
+            byte[] bytes = word.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int[] ids = new int[bytes.length];
+            for (int i = 0; i < bytes.length; i++) ids[i] = bytes[i] & 0xFF;
+            words.add(ids);
+            weights.add(c);
+        });
+        List<String[]> out = new java.util.ArrayList<>();
+        while (out.size() < n) {
+            java.util.Map<Long, Long> pairs = new java.util.HashMap<>();
+            for (int w = 0; w < words.size(); w++)
+                for (int i = 0; i + 1 < words.get(w).length; i++)
+                    pairs.merge((long) words.get(w)[i] << 32 | words.get(w)[i + 1], (long) weights.get(w), Long::sum);
+            if (pairs.isEmpty()) break;
+            long best = -1, bestCount = 0;
+            for (var e : pairs.entrySet())
+                if (e.getValue() > bestCount || (e.getValue() == bestCount && e.getKey() < best)) {
+                    best = e.getKey();
+                    bestCount = e.getValue();
+                }
+            int left = (int) (best >>> 32), right = (int) best;
+            String spelling = pieces.get(left) + pieces.get(right);
+            int merged = pieces.indexOf(spelling);
+            if (merged < 0) {
+                merged = pieces.size();
+                pieces.add(spelling);
+            }
+            out.add(new String[] {pieces.get(left), pieces.get(right)});
+            for (int w = 0; w < words.size(); w++) {
+                int[] word = words.get(w);
+                int[] next = new int[word.length];
+                int o = 0;
+                for (int i = 0; i < word.length; i++) {
+                    if (i + 1 < word.length && word[i] == left && word[i + 1] == right) {
+                        next[o++] = merged;
+                        i++;
+                    } else {
+                        next[o++] = word[i];
+                    }
+                }
+                words.set(w, java.util.Arrays.copyOf(next, o));
+            }
+        }
+        return out.toArray(new String[0][]);
+    }
+
+    /** A word longer than MAX_WORD_CHARS (a corpus that is one line without spaces) is learned from in pieces. */
+    @Test
+    void aVeryLongWordIsCountedInPieces() {
+        String word = "ab".repeat(5_000);                         // one pre-token of 10,000 characters
+        ByteLevelBpeTokenizer t = new BpeTrainer(256 + 40 + 1).train(word);
+        int longest = 0;
+        for (int id = 0; id < t.vocabSize(); id++) longest = Math.max(longest, t.piece(id).length());
+        assertEquals(BpeTrainer.MAX_WORD_CHARS, longest, "the longest token is one whole piece of the word");
+        assertEquals(word, t.decode(t.encode(word)));
+    }
 }

@@ -205,6 +205,43 @@ class HostileInputTest {
         assertFormatError(() -> Tokenizer.load(merges), "model.merges[1]");
     }
 
+    /** Ids that index nothing (negative, 2^31 - 1, beyond the token count, not integers) are named, not an AIOOBE. */
+    @Test
+    void tokenizerJsonIdsOutOfRange() throws IOException {
+        String head = "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, ";
+        String[][] cases = {
+                {"\"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": " + byteVocabJson("\"ab\":-5"),
+                        "model.vocab['ab'] has id -5; ids must be integers from 0 to 256"},
+                {"\"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": " + byteVocabJson("\"ab\":2147483647"),
+                        "model.vocab['ab'] has id 2147483647; ids must be integers from 0 to 256"},
+                {"\"added_tokens\": [], \"model\": {\"type\": \"BPE\", \"vocab\": " + byteVocabJson("\"ab\":2.5"),
+                        "model.vocab['ab'] has id 2.5"},
+                {"\"added_tokens\": [{\"id\": -5, \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "added token '<s>' has id -5; ids must be integers from 0 to 257"},
+                {"\"added_tokens\": [{\"id\": 2147483647, \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "added token '<s>' has id 2147483647"},
+                {"\"added_tokens\": [{\"id\": 99999999999, \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "added token '<s>' has id 99999999999"},
+                {"\"added_tokens\": [{\"id\": \"7\", \"content\": \"<s>\"}], \"model\": {\"type\": \"BPE\", \"vocab\": "
+                        + byteVocabJson("\"ab\":256"), "needs an integer id and a content"},
+        };
+        for (String[] c : cases) {
+            Path json = write("ids.json", head + c[0] + ", \"merges\": [[\"a\", \"b\"]]}}");
+            assertFormatError(() -> Tokenizer.load(json), "ids.json", c[1]);
+        }
+    }
+
+    /** A jgrad character vocabulary whose code points or version are not JSON integers (65.5 read as 65, "1" as 1). */
+    @Test
+    void charVocabularyValuesMustBeIntegers() throws IOException {
+        Path fraction = write("c1.json", "{\"type\": \"" + CharTokenizer.TYPE + "\", \"version\": 1, \"code_points\": [97, 65.5]}");
+        assertFormatError(() -> Tokenizer.load(fraction), "c1.json", "code_points[1] is 65.5, not an integer");
+        Path text = write("c2.json", "{\"type\": \"" + CharTokenizer.TYPE + "\", \"version\": 1, \"code_points\": [\"97\"]}");
+        assertFormatError(() -> Tokenizer.load(text), "c2.json", "code_points[0] is \"97\", not an integer");
+        Path version = write("c3.json", "{\"type\": \"" + CharTokenizer.TYPE + "\", \"version\": \"1\", \"code_points\": [97]}");
+        assertFormatError(() -> Tokenizer.load(version), "c3.json", "unsupported version \"1\"");
+    }
+
     /** The newer merges format ([["a","b"]]) with add_prefix_space=true (the Hugging Face default). */
     @Test
     void tokenizerJsonWithArrayMergesAndPrefixSpace() throws IOException {
