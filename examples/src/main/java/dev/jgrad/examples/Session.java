@@ -170,7 +170,7 @@ public final class Session {
                 trainBatches, valBatches, model.generators(), config)
                 .withCheckpointExtra(Map.of(JgradCheckpoint.MODEL_KEY, ModelConfigs.toJgrad(model.config())));
         Path tokenizerFile = saveTokenizer();
-        trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out));
+        trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out, trainer::logText));
         trainer.addCallback(new PlotWriter(runDir));
         if (resume) {
             Path last = runDir.resolve("checkpoints/last");

@@ -121,6 +121,14 @@ public final class Trainer {
         lastValLoss = last == null ? Double.NaN : ((Number) last).doubleValue();
     }
 
+    /**
+     * Records text (a generated sample, say) for TensorBoard's Text tab at the current step; a callback calls it
+     * during {@link #fit}. Without a run directory, or outside {@code fit}, it does nothing.
+     */
+    public void logText(String tag, String text) {
+        if (log != null) log.text(tag, step, text);
+    }
+
     /** Runs until {@code maxSteps} or early stopping. */
     public TrainingResult fit() {
         long start = System.nanoTime();
@@ -158,6 +166,7 @@ public final class Trainer {
         } finally {
             progress.finish();
             if (log != null) log.close();
+            log = null;
         }
         TrainingResult result = new TrainingResult(step, stoppedEarly, lastLoss,
                 Double.isInfinite(bestValLoss) ? Double.NaN : bestValLoss, bestStep, lastValLoss,
