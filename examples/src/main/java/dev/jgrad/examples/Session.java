@@ -16,6 +16,7 @@ import dev.jgrad.optim.Adam;
 import dev.jgrad.optim.AdamW;
 import dev.jgrad.optim.WarmupCosineLr;
 import dev.jgrad.optim.train.Trainer;
+import dev.jgrad.optim.train.TrainerCallback;
 import dev.jgrad.optim.train.TrainerConfig;
 import dev.jgrad.optim.train.TrainingResult;
 import dev.jgrad.transformer.CausalLM;
@@ -61,6 +62,7 @@ public final class Session {
     private LanguageModelData.Prepared data;
     private TokenSource train, validation;
     private CausalLM model;
+    private final List<TrainerCallback> callbacks = new ArrayList<>();
 
     public Session(RunSettings settings, Path runDir, PrintStream out) {
         this.settings = settings;
@@ -142,6 +144,12 @@ public final class Session {
 
     // ---- training -----------------------------------------------------------------------------
 
+    /** Adds a callback to the next {@link #train} (a search's pruning reports, say). */
+    public Session addCallback(TrainerCallback callback) {
+        callbacks.add(callback);
+        return this;
+    }
+
     /** Trains (resuming from {@code runDir/checkpoints/last} when {@code resume}), with samples and the plot. */
     public TrainingResult train(boolean resume, boolean progressBar) throws IOException {
         List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
@@ -172,6 +180,7 @@ public final class Session {
         Path tokenizerFile = saveTokenizer();
         trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out, trainer::logText));
         trainer.addCallback(new PlotWriter(runDir));
+        callbacks.forEach(trainer::addCallback);
         if (resume) {
             Path last = runDir.resolve("checkpoints/last");
             trainer.resume(last);
