@@ -24,7 +24,9 @@ import java.util.Map;
  * <p>The next point maximises expected improvement over the best standardised loss y*, with the posterior
  * mean μ and deviation σ: {@code EI = (y* - μ) Φ(z) + σ φ(z)}, {@code z = (y* - μ) / σ}. EI is evaluated at
  * random points of the cube and around the best observations, and the five best are refined by a local random
- * search with shrinking steps. The first {@code startupTrials} trials are random.
+ * search with shrinking steps. The first {@code startupTrials} trials are random. A pruned trial counts at the
+ * loss it last reported (worse than it would have ended, which is what the pruner judged); failed trials are
+ * left out.
  */
 public final class GpSampler implements Sampler {
 
