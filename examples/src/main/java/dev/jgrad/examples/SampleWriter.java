@@ -13,10 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 
 /**
  * After each evaluation, lets the model write a short text from the run's prompt (temperature 0.8, top-k 40,
- * a fixed seed so that samples of different steps are comparable) and appends it to {@code samples.txt}.
+ * a fixed seed so that samples of different steps are comparable) and appends it to {@code samples.txt} and,
+ * through {@code textLog} (the Trainer's {@link dev.jgrad.optim.train.Trainer#logText}), to the run's TensorBoard
+ * event file under the tag {@code samples}.
  */
 final class SampleWriter implements TrainerCallback {
 
@@ -25,13 +28,16 @@ final class SampleWriter implements TrainerCallback {
     private final RunSettings settings;
     private final Path file;
     private final PrintStream out;
+    private final BiConsumer<String, String> textLog;
 
-    SampleWriter(CausalLM model, Tokenizer tokenizer, RunSettings settings, Path runDir, PrintStream out) {
+    SampleWriter(CausalLM model, Tokenizer tokenizer, RunSettings settings, Path runDir, PrintStream out,
+                 BiConsumer<String, String> textLog) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.file = runDir.resolve("samples.txt");
         this.out = out;
+        this.textLog = textLog;
     }
 
     @Override
@@ -41,6 +47,7 @@ final class SampleWriter implements TrainerCallback {
         out.println("--- sample at step " + metrics.step() + " ---");
         out.println(text);
         out.println("---");
+        textLog.accept("samples", text);
         try {
             Files.writeString(file, String.format(Locale.ROOT, "=== step %d (val loss %.4f) ===%n%s%n%n", metrics.step(),
                     metrics.loss(), text), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -16,6 +16,7 @@ import dev.jgrad.optim.Adam;
 import dev.jgrad.optim.AdamW;
 import dev.jgrad.optim.WarmupCosineLr;
 import dev.jgrad.optim.train.Trainer;
+import dev.jgrad.optim.train.TrainerCallback;
 import dev.jgrad.optim.train.TrainerConfig;
 import dev.jgrad.optim.train.TrainingResult;
 import dev.jgrad.transformer.CausalLM;
@@ -64,6 +65,7 @@ public final class Session {
     private CausalLM model;
     private int checkpointSteps = -1;          // -1: every evaluation interval
     private double checkpointMinutes = 5;
+    private final List<TrainerCallback> callbacks = new ArrayList<>();
 
     public Session(RunSettings settings, Path runDir, PrintStream out) {
         this.settings = settings;
@@ -185,6 +187,12 @@ public final class Session {
 
     // ---- training -----------------------------------------------------------------------------
 
+    /** Adds a callback to the next {@link #train} (a search's pruning reports, say). */
+    public Session addCallback(TrainerCallback callback) {
+        callbacks.add(callback);
+        return this;
+    }
+
     /**
      * How often {@code checkpoints/last} is written: every {@code steps} steps and whenever {@code minutes} have
      * passed since the last one (≤ 0 turns either off; it is always written at the end and on Ctrl-C). The default
@@ -251,8 +259,9 @@ public final class Session {
         }
         Path tokenizerFile = saveTokenizer();
         trainer.addCallback(new ConsoleProgress(out, progressBar, settings.evalInterval() / 5));
-        trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out));
+        trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out, trainer::logText));
         trainer.addCallback(new PlotWriter(runDir));
+        callbacks.forEach(trainer::addCallback);
         out.printf(Locale.ROOT, "tokenizer saved to %s%n", tokenizerFile);
         TrainingResult result = StopOnShutdown.fit(trainer);
         if (result.steps() < settings.steps() && !result.stoppedEarly())

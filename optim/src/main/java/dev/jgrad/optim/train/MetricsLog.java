@@ -1,5 +1,7 @@
 package dev.jgrad.optim.train;
 
+import dev.jgrad.optim.tensorboard.EventWriter;
+
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +15,10 @@ import java.util.Locale;
  * The metrics of a run, as {@code metrics.csv} (one row per step or evaluation, for spreadsheets and plots) and
  * {@code metrics.jsonl} (one JSON object per line, for programs). Lines are flushed as they are written, so a
  * crashed run keeps its history. A run resumed from a checkpoint at step {@code s} first drops the rows past
- * {@code s} (and a line torn by the crash), since it replays those steps: each step appears once.
+ * {@code s} (and a line torn by the crash), since it replays those steps: each step appears once. The same numbers go to a TensorBoard
+ * event file ({@link EventWriter}; a resumed run starts a second one), so that {@code tensorboard --logdir runs} plots
+ * them: {@code train/loss}, {@code train/perplexity}, {@code train/lr}, {@code train/grad_norm},
+ * {@code train/tokens_per_sec}, {@code val/loss} and {@code val/perplexity}, plus any {@link #text text}.
  */
 final class MetricsLog implements AutoCloseable {
 
@@ -21,10 +26,12 @@ final class MetricsLog implements AutoCloseable {
 
     private final BufferedWriter csv;
     private final BufferedWriter jsonl;
+    private final EventWriter events;
 
-    private MetricsLog(BufferedWriter csv, BufferedWriter jsonl) {
+    private MetricsLog(BufferedWriter csv, BufferedWriter jsonl, EventWriter events) {
         this.csv = csv;
         this.jsonl = jsonl;
+        this.events = events;
     }
 
     /** Opens the logs of {@code runDir} for a run that continues after {@code fromStep} (0: a fresh run). */
@@ -38,7 +45,7 @@ final class MetricsLog implements AutoCloseable {
                     StandardOpenOption.APPEND);
             BufferedWriter jsonl = Files.newBufferedWriter(jsonlPath, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
-            return new MetricsLog(csv, jsonl);
+            return new MetricsLog(csv, jsonl, EventWriter.create(runDir));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write metrics in " + runDir, e);
         }
@@ -98,12 +105,24 @@ final class MetricsLog implements AutoCloseable {
                 String.format(Locale.ROOT, "{\"kind\":\"train\",\"step\":%d,\"loss\":%s,\"lr\":%s,\"grad_norm\":%s,"
                                 + "\"ms\":%.3f,\"items_per_sec\":%.1f,\"gflops\":%.3f}", m.step(), num(m.loss()), num(m.lr()),
                         num(m.gradNorm()), m.millis(), m.itemsPerSec(), m.gflops()));
+        events.scalar("train/loss", m.step(), m.loss());
+        events.scalar("train/perplexity", m.step(), Math.exp(m.loss()));
+        events.scalar("train/lr", m.step(), m.lr());
+        events.scalar("train/grad_norm", m.step(), m.gradNorm());
+        events.scalar("train/tokens_per_sec", m.step(), m.itemsPerSec());
     }
 
     void eval(EvalMetrics e) {
         write(String.format(Locale.ROOT, "val,%d,%.6f,%.6f,,,,,", e.step(), e.loss(), e.perplexity()),
                 String.format(Locale.ROOT, "{\"kind\":\"val\",\"step\":%d,\"loss\":%s,\"perplexity\":%s,\"best\":%b}",
                         e.step(), num(e.loss()), num(e.perplexity()), e.best()));
+        events.scalar("val/loss", e.step(), e.loss());
+        events.scalar("val/perplexity", e.step(), e.perplexity());
+    }
+
+    /** Text for TensorBoard's Text tab (a generated sample, say) under {@code tag} at {@code step}. */
+    void text(String tag, int step, String text) {
+        events.text(tag, step, text);
     }
 
     /** JSON has no NaN or infinity: those become null. */
@@ -129,6 +148,7 @@ final class MetricsLog implements AutoCloseable {
         try {
             csv.close();
             jsonl.close();
+            events.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

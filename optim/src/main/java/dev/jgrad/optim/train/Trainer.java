@@ -193,6 +193,14 @@ public final class Trainer {
     }
 
     /**
+     * Records text (a generated sample, say) for TensorBoard's Text tab at the current step; a callback calls it
+     * during {@link #fit}. Without a run directory, or outside {@code fit}, it does nothing.
+     */
+    public void logText(String tag, String text) {
+        if (log != null) log.text(tag, step, text);
+    }
+
+    /**
      * Runs until {@code maxSteps}, early stopping or {@link #requestStop}. A run already at {@code maxSteps}
      * (resumed from its final checkpoint) is refused: raise {@code maxSteps} to extend it.
      */
@@ -233,6 +241,7 @@ public final class Trainer {
             if (config.runDir() != null && savedStep != step) saveLast();
         } finally {
             if (log != null) log.close();
+            log = null;
         }
         TrainingResult result = new TrainingResult(step, stoppedEarly, lastLoss,
                 Double.isInfinite(bestValLoss) ? Double.NaN : bestValLoss, bestStep, lastValLoss,

@@ -57,7 +57,7 @@ class HyperparameterSearchTest {
     @Test
     void trialsAreRankedFailuresRecordedAndBestSaved(@TempDir Path dir) throws Exception {
         SearchSpace s = SearchSpace.parse(List.of("x=0,1,2,3"));
-        List<Trial> trials = new HyperparameterSearch(s, HyperparameterSearch.Strategy.GRID, 10, 1, 0, null).run((i, p) -> {
+        List<Trial> trials = new HyperparameterSearch(s, HyperparameterSearch.Strategy.GRID, 10, 1, 0, null).run((i, p, r) -> {
             int x = (int) p.get("x");
             if (x == 2) throw new IllegalStateException("diverged");
             return new Trial.Outcome((x - 1.2) * (x - 1.2), 10, "completed");
@@ -78,7 +78,7 @@ class HyperparameterSearchTest {
     void theTimeBudgetStopsStartingTrials() {
         SearchSpace s = SearchSpace.parse(List.of("x=int:0:99"));
         List<Trial> trials = new HyperparameterSearch(s, HyperparameterSearch.Strategy.GRID, 100, 1, 0, Duration.ofMillis(50))
-                .run((i, p) -> {
+                .run((i, p, r) -> {
                     try {
                         Thread.sleep(20);
                     } catch (InterruptedException e) {
