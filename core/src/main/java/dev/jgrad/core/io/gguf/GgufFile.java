@@ -222,6 +222,8 @@ public final class GgufFile implements AutoCloseable {
             if (nDims > 0 && ne[0] % type.blockSize() != 0)
                 throw new GgufFormatException(path, what + " of type " + type + " has rows of " + ne[0]
                         + " values, not a multiple of the block size " + type.blockSize());
+            if (numel > Long.MAX_VALUE / type.typeSize())
+                throw new GgufFormatException(path, what + " of " + numel + " " + type + " values: its size in bytes exceeds 2^63");
             long offset = in.u64("offset of " + what);
             if (offset < 0 || offset % alignment != 0)
                 throw new GgufFormatException(path, what + " has data offset " + Long.toUnsignedString(offset)
