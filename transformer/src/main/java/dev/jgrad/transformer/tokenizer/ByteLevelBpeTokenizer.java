@@ -104,6 +104,17 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return ByteLevelBpeFiles.readGpt2(encoderJson, vocabBpe);
     }
 
+    /**
+     * A tokenizer from its vocabulary (byte-level spellings by id; {@code special} marks added tokens, kept as
+     * literal text) and its merges in rank order, each a pair of pieces (as a GGUF file's {@code
+     * tokenizer.ggml.tokens}, {@code token_type} and {@code merges} carry them). Text is split with GPT-2's
+     * pre-tokenizer.
+     */
+    public static ByteLevelBpeTokenizer fromVocabulary(String[] pieces, boolean[] special, List<String[]> merges,
+                                                       String source) throws TokenizerFormatException {
+        return ByteLevelBpeFiles.build(pieces, special, merges, false, source);
+    }
+
     /** A Hugging Face {@code tokenizer.json} with a BPE model and the ByteLevel pre-tokenizer. */
     public static ByteLevelBpeTokenizer fromHuggingFaceJson(Path tokenizerJson) throws IOException {
         return ByteLevelBpeFiles.readHuggingFace(tokenizerJson);

@@ -1,0 +1,269 @@
+package dev.jgrad.transformer.checkpoint;
+
+import dev.jgrad.core.Generator;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.io.gguf.GgufFile;
+import dev.jgrad.core.io.gguf.GgufFormatException;
+import dev.jgrad.core.io.gguf.GgufType;
+import dev.jgrad.core.io.gguf.GgufValue;
+import dev.jgrad.core.io.gguf.GgufWriter;
+import dev.jgrad.core.ops.RopeStyle;
+import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.LinearFactory;
+import dev.jgrad.transformer.LlamaConfig;
+import dev.jgrad.transformer.llama.LlamaModel;
+import dev.jgrad.transformer.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * LLaMA-family models in GGUF files, as llama.cpp runs them and its converter ({@code convert_hf_to_gguf.py})
+ * writes them: architecture {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama).
+ *
+ * <p><b>Names.</b> {@code token_embd}, {@code output_norm}, {@code output} (absent when tied to the embedding), and
+ * per layer {@code blk.N.}{@code attn_norm}, {@code attn_q}, {@code attn_k}, {@code attn_v}, {@code attn_output},
+ * {@code ffn_norm}, {@code ffn_gate}, {@code ffn_up}, {@code ffn_down} (each {@code .weight}); a weight {@code (out,
+ * in)} has GGUF dimensions {@code [in, out]}.
+ *
+ * <p><b>RoPE.</b> llama.cpp rotates adjacent pairs (features 2i, 2i+1) in the {@code llama} architecture; the
+ * converter permutes Hugging Face's rotate-half q/k rows into that order. Loading therefore builds the model
+ * with {@link RopeStyle#INTERLEAVED} and no permutation; saving a model with {@link RopeStyle#HALF} permutes with
+ * {@link Models#halfToInterleaved} (per head, with {@code head_count_kv} heads for k).
+ *
+ * <p><b>Metadata</b> read: {@code llama.embedding_length}, {@code block_count}, {@code feed_forward_length},
+ * {@code context_length}, {@code attention.head_count}, {@code attention.head_count_kv} (default: head_count),
+ * {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code rope.dimension_count}
+ * (must be the head size); the vocabulary size is the embedding's rows.
+ *
+ * <p><b>Loading dequantizes</b> every tensor to float32 ({@link dev.jgrad.core.io.gguf.GgufBlocks}), one tensor at a
+ * time, releasing its file pages after; the model is as large as its float32 form.
+ */
+public final class GgufCheckpoint {
+
+    private GgufCheckpoint() {}
+
+    /** True if {@code file} starts with the GGUF magic. */
+    public static boolean isGguf(Path file) {
+        if (!Files.isRegularFile(file)) return false;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b) >= 0) { }
+            return !b.hasRemaining() && b.getInt(0) == GgufFile.MAGIC;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The model configuration of a {@code llama} GGUF file, checked against its token embedding. */
+    public static LlamaConfig readConfig(GgufFile g) throws GgufFormatException {
+        String arch = GgufTokenizers.string(g, "general.architecture");
+        if (!arch.equals("llama"))
+            throw new GgufFormatException(g.path(), "general.architecture is \"" + arch + "\"; jgrad runs \"llama\" GGUF models");
+        int dim = intKey(g, "llama.embedding_length", -1), heads = intKey(g, "llama.attention.head_count", -1);
+        int kvHeads = intKey(g, "llama.attention.head_count_kv", heads);
+        if (!g.contains("token_embd.weight")) throw new GgufFormatException(g.path(), "has no tensor token_embd.weight");
+        long[] emb = g.tensor("token_embd.weight").ne();
+        if (emb.length != 2 || emb[0] != dim || emb[1] <= 0 || emb[1] > Integer.MAX_VALUE)
+            throw new GgufFormatException(g.path(), "token_embd.weight has dimensions " + Arrays.toString(emb)
+                    + "; expected [" + dim + ", vocabulary size]");
+        if (heads <= 0 || dim % heads != 0)
+            throw new GgufFormatException(g.path(), "llama.attention.head_count " + heads + " does not divide the embedding length " + dim);
+        int ropeDims = intKey(g, "llama.rope.dimension_count", dim / heads);
+        if (ropeDims != dim / heads)
+            throw new GgufFormatException(g.path(), "llama.rope.dimension_count " + ropeDims + " is not the head size "
+                    + dim / heads + " (partial rotary embeddings are not supported)");
+        try {
+            return new LlamaConfig((int) emb[1], dim, intKey(g, "llama.block_count", -1), heads, kvHeads,
+                    intKey(g, "llama.feed_forward_length", -1), floatKey(g, "llama.attention.layer_norm_rms_epsilon", 1e-5),
+                    floatKey(g, "llama.rope.freq_base", 10000), RopeStyle.INTERLEAVED, intKey(g, "llama.context_length", -1),
+                    !g.contains("output.weight"));
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(g.path(), e.getMessage());
+        }
+    }
+
+    /** Loads a {@code llama} GGUF file into a float32 {@link LlamaModel} (evaluation mode). */
+    public static LlamaModel load(Path file, LinearFactory linears) throws IOException {
+        try (GgufFile g = GgufFile.open(file)) {
+            LlamaConfig c = readConfig(g);
+            Map<String, int[]> shapes = LlamaModel.parameterShapes(c);
+            for (GgufFile.TensorInfo t : g.tensors())
+                if (!t.name().equals("rope_freqs.weight") && !shapes.containsKey(hfName(t.name())))
+                    throw new GgufFormatException(file, "tensor \"" + t.name() + "\" has no place in a llama model");
+            LlamaModel model = new LlamaModel(c, new Generator(0), linears);
+            Map<String, Tensor> params = model.namedParameters();
+            Models.Scratch scratch = new Models.Scratch();
+            for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+                String name = ggufName(e.getKey());
+                if (!g.contains(name)) throw new GgufFormatException(file, "has no tensor \"" + name + "\"");
+                GgufFile.TensorInfo t = g.tensor(name);
+                long[] expected = new long[e.getValue().length];
+                for (int i = 0; i < expected.length; i++) expected[i] = e.getValue()[expected.length - 1 - i];
+                if (!Arrays.equals(t.ne(), expected))
+                    throw new GgufFormatException(file, "tensor \"" + name + "\" has dimensions " + Arrays.toString(t.ne())
+                            + "; the model's configuration needs " + Arrays.toString(expected));
+                Models.fill(model, params, e.getKey(), e.getValue(), dst -> g.readFloats(name, dst, 0), scratch);
+                g.release(name);
+            }
+            model.eval();
+            return model;
+        }
+    }
+
+    /**
+     * Writes a LLaMA model as a {@code llama} GGUF file: norms in F32, 2-D weights as {@code type} (F16 where a
+     * row is not whole blocks of it, as the converter falls back), metadata as the converter writes it, and the
+     * tokenizer's {@code tokenizer.ggml.*} keys when {@code tokenizer} is not null.
+     */
+    public static void save(CausalLM model, Tokenizer tokenizer, GgufType type, String name, Path out) throws IOException {
+        if (!(model.config() instanceof LlamaConfig c))
+            throw new IllegalArgumentException("GGUF export writes LLaMA models (architecture \"llama\"), not " + model.config());
+        if (type.isQuantized() && type != GgufType.Q8_0 && type != GgufType.Q4_0 || type == null)
+            throw new IllegalArgumentException("GGUF export writes f32, f16, bf16, q8_0 or q4_0, not " + type);
+        GgufWriter w = new GgufWriter();
+        w.put("general.architecture", GgufValue.string("llama"));
+        w.put("general.type", GgufValue.string("model"));
+        w.put("general.name", GgufValue.string(name));
+        w.put("llama.block_count", GgufValue.uint32(c.nLayers()));
+        w.put("llama.context_length", GgufValue.uint32(c.maxSeqLen()));
+        w.put("llama.embedding_length", GgufValue.uint32(c.dim()));
+        w.put("llama.feed_forward_length", GgufValue.uint32(c.hiddenDim()));
+        w.put("llama.attention.head_count", GgufValue.uint32(c.nHeads()));
+        w.put("llama.attention.head_count_kv", GgufValue.uint32(c.nKvHeads()));
+        w.put("llama.rope.freq_base", GgufValue.float32((float) c.ropeTheta()));
+        w.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32((float) c.rmsNormEps()));
+        w.put("general.file_type", GgufValue.uint32(fileType(type)));
+        w.put("llama.vocab_size", GgufValue.uint32(c.vocabSize()));
+        w.put("llama.rope.dimension_count", GgufValue.uint32(c.headDim()));
+        if (tokenizer != null) GgufTokenizers.write(tokenizer, c.vocabSize(), w);
+        w.put("general.quantization_version", GgufValue.uint32(2));
+
+        Map<String, Tensor> state = model.stateDict();
+        boolean permute = c.ropeStyle() == RopeStyle.HALF;
+        for (Map.Entry<String, int[]> e : order(c).entrySet()) {
+            String hf = e.getKey();
+            int[] shape = e.getValue();
+            Tensor t = state.get(hf);
+            if (t == null) throw new IllegalStateException("the model has no tensor " + hf);
+            long[] ne = new long[shape.length];
+            for (int i = 0; i < ne.length; i++) ne[i] = shape[shape.length - 1 - i];
+            GgufType as = shape.length == 1 ? GgufType.F32 : ne[0] % type.blockSize() == 0 ? type : GgufType.F16;
+            boolean q = hf.endsWith("self_attn.q_proj.weight"), k = hf.endsWith("self_attn.k_proj.weight");
+            w.add(ggufName(hf), as, ne, () -> {
+                float[] v = t.contiguous().toFloatArray();
+                return permute && (q || k) ? Models.halfToInterleaved(v, q ? c.nHeads() : c.nKvHeads(), c.headDim(), shape[1]) : v;
+            });
+        }
+        w.write(out);
+    }
+
+    /** llama.cpp's {@code llama_ftype} for a file whose 2-D weights are {@code type}. */
+    static int fileType(GgufType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException("no file type for " + type);
+        };
+    }
+
+    /** The model's tensors in the order the converter writes them (embedding, layers, final norm, output). */
+    private static Map<String, int[]> order(LlamaConfig c) {
+        Map<String, int[]> shapes = LlamaModel.parameterShapes(c), out = new LinkedHashMap<>();
+        out.put("model.embed_tokens.weight", shapes.get("model.embed_tokens.weight"));
+        String[] perLayer = {"input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                "post_attention_layernorm", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
+        for (int l = 0; l < c.nLayers(); l++)
+            for (String s : perLayer) {
+                String n = "model.layers." + l + "." + s + ".weight";
+                out.put(n, shapes.get(n));
+            }
+        out.put("model.norm.weight", shapes.get("model.norm.weight"));
+        if (!c.tieEmbeddings()) out.put("lm_head.weight", shapes.get("lm_head.weight"));
+        if (!out.keySet().equals(shapes.keySet()))
+            throw new IllegalStateException("LLaMA parameters " + shapes.keySet() + " differ from the GGUF layout " + out.keySet());
+        return out;
+    }
+
+    private static final String[][] LAYER_NAMES = {
+            {"input_layernorm", "attn_norm"}, {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
+            {"self_attn.v_proj", "attn_v"}, {"self_attn.o_proj", "attn_output"}, {"post_attention_layernorm", "ffn_norm"},
+            {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"}, {"mlp.down_proj", "ffn_down"}};
+
+    /** The GGUF name of a Hugging Face LLaMA tensor name. */
+    static String ggufName(String hf) {
+        switch (hf) {
+            case "model.embed_tokens.weight": return "token_embd.weight";
+            case "model.norm.weight": return "output_norm.weight";
+            case "lm_head.weight": return "output.weight";
+            default:
+        }
+        if (hf.startsWith("model.layers.")) {
+            int dot = hf.indexOf('.', "model.layers.".length());
+            String layer = hf.substring("model.layers.".length(), dot), rest = hf.substring(dot + 1);
+            for (String[] p : LAYER_NAMES)
+                if (rest.equals(p[0] + ".weight")) return "blk." + layer + "." + p[1] + ".weight";
+        }
+        throw new IllegalArgumentException("no GGUF name for " + hf);
+    }
+
+    /** The Hugging Face name of a GGUF LLaMA tensor name, or the name itself if it has none. */
+    static String hfName(String gguf) {
+        switch (gguf) {
+            case "token_embd.weight": return "model.embed_tokens.weight";
+            case "output_norm.weight": return "model.norm.weight";
+            case "output.weight": return "lm_head.weight";
+            default:
+        }
+        if (gguf.startsWith("blk.")) {
+            int dot = gguf.indexOf('.', 4);
+            if (dot < 0) return gguf;
+            String layer = gguf.substring(4, dot), rest = gguf.substring(dot + 1);
+            for (String[] p : LAYER_NAMES)
+                if (rest.equals(p[1] + ".weight")) return "model.layers." + layer + "." + p[0] + ".weight";
+        }
+        return gguf;
+    }
+
+    private static int intKey(GgufFile g, String key, int otherwise) throws GgufFormatException {
+        GgufValue v = g.get(key);
+        if (v == null) {
+            if (otherwise >= 0) return otherwise;
+            throw new GgufFormatException(g.path(), "has no metadata key \"" + key + "\"");
+        }
+        if (!v.type().isInteger() || v.asLong() <= 0 || v.asLong() > Integer.MAX_VALUE)
+            throw new GgufFormatException(g.path(), key + " is " + v.type() + " " + v + ", not a positive int");
+        return (int) v.asLong();
+    }
+
+    private static double floatKey(GgufFile g, String key, double otherwise) throws GgufFormatException {
+        GgufValue v = g.get(key);
+        if (v == null) return otherwise;
+        if (v.type() != GgufValue.Type.FLOAT32 && v.type() != GgufValue.Type.FLOAT64)
+            throw new GgufFormatException(g.path(), key + " is a " + v.type() + ", not a float");
+        // a FLOAT32 means its shortest decimal (1e-5 stored as float32 reads back as 1e-5, not 9.99999974e-6)
+        return v.type() == GgufValue.Type.FLOAT32 ? Double.parseDouble(Float.toString((float) v.asDouble())) : v.asDouble();
+    }
+
+    /** The file's tokenizer (null if it carries none). */
+    public static Tokenizer tokenizer(GgufFile g) throws GgufFormatException {
+        return GgufTokenizers.read(g);
+    }
+
+    /** The file's {@code tokenizer.chat_template} (a Jinja template), or null. */
+    public static String chatTemplate(GgufFile g) {
+        GgufValue v = g.get("tokenizer.chat_template");
+        return v != null && v.type() == GgufValue.Type.STRING ? v.asString() : null;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.jgrad.transformer.checkpoint;
+
+import dev.jgrad.core.Generator;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.io.gguf.GgufBlocks;
+import dev.jgrad.core.io.gguf.GgufFile;
+import dev.jgrad.core.io.gguf.GgufFormatException;
+import dev.jgrad.core.io.gguf.GgufQuantizer;
+import dev.jgrad.core.io.gguf.GgufType;
+import dev.jgrad.core.io.gguf.GgufValue;
+import dev.jgrad.core.io.gguf.GgufWriter;
+import dev.jgrad.core.ops.RopeStyle;
+import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.LinearFactory;
+import dev.jgrad.transformer.LlamaConfig;
+import dev.jgrad.transformer.ModelGoldens;
+import dev.jgrad.transformer.llama.LlamaModel;
+import dev.jgrad.transformer.tokenizer.SentencePieceBpeTokenizer;
+import dev.jgrad.transformer.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static dev.jgrad.transformer.checkpoint.CheckpointImportTest.logits;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * LLaMA models through GGUF: the converter's layout (names, [in, out] dimensions, q/k rows in Meta's interleaved
+ * order, metadata), round trips at every type jgrad writes, the tokenizer from metadata, and files jgrad cannot run.
+ */
+class GgufCheckpointTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void anInterleavedModelRoundTripsThroughF32ToIdenticalLogits() throws Exception {
+        Map<String, Tensor> g = ModelGoldens.read("llama");
+        LlamaModel meta = Llama2cCheckpoint.load(ModelGoldens.dir().resolve("llama2c/model.bin"));
+        Path f = tmp.resolve("m.gguf");
+        GgufCheckpoint.save(meta, null, GgufType.F32, "golden", f);
+        ModelLoader.Loaded back = ModelLoader.load(f);
+        assertEquals(ModelLoader.Format.GGUF, back.format());
+        assertEquals(meta.config(), back.model().config());
+        assertArrayEquals(logits(meta, g.get("ids")).toFloatArray(), logits(back.model(), g.get("ids")).toFloatArray());
+        ModelGoldens.assertClose("GGUF logits vs PyTorch", g.get("logits"), logits(back.model(), g.get("ids")), 1e-4);
+    }
+
+    @Test
+    void aHuggingFaceModelIsWrittenInTheConvertersLayout() throws Exception {
+        Map<String, Tensor> g = ModelGoldens.read("llama");
+        LlamaModel hf = ModelGoldens.llama();                              // rotate-half q/k rows
+        LlamaModel meta = Llama2cCheckpoint.load(ModelGoldens.dir().resolve("llama2c/model.bin"));   // the same weights, Meta's order
+        Path f = tmp.resolve("hf.gguf");
+        GgufCheckpoint.save(hf, null, GgufType.F32, "golden", f);
+        LlamaConfig c = ModelGoldens.LLAMA;
+        try (GgufFile file = GgufFile.open(f)) {
+            assertEquals("llama", file.get("general.architecture").asString());
+            assertEquals(c.dim(), file.get("llama.embedding_length").asInt());
+            assertEquals(c.nLayers(), file.get("llama.block_count").asInt());
+            assertEquals(c.hiddenDim(), file.get("llama.feed_forward_length").asInt());
+            assertEquals(c.nHeads(), file.get("llama.attention.head_count").asInt());
+            assertEquals(c.nKvHeads(), file.get("llama.attention.head_count_kv").asInt());
+            assertEquals(c.headDim(), file.get("llama.rope.dimension_count").asInt());
+            assertEquals(GgufValue.Type.UINT32, file.get("llama.context_length").type());
+            assertEquals(GgufValue.Type.FLOAT32, file.get("llama.rope.freq_base").type());
+            assertEquals(0, file.get("general.file_type").asInt());
+            assertArrayEquals(new long[] {c.dim(), c.vocabSize()}, file.tensor("token_embd.weight").ne());
+            assertArrayEquals(new long[] {c.dim(), c.kvDim()}, file.tensor("blk.1.attn_k.weight").ne());
+            assertArrayEquals(new long[] {c.hiddenDim(), c.dim()}, file.tensor("blk.0.ffn_down.weight").ne());
+            assertArrayEquals(new long[] {c.dim(), c.vocabSize()}, file.tensor("output.weight").ne());
+            // q and k rows in Meta's interleaved order: exactly the llama2.c file's weights
+            for (String[] n : new String[][] {{"blk.0.attn_q.weight", "model.layers.0.self_attn.q_proj.weight"},
+                    {"blk.1.attn_k.weight", "model.layers.1.self_attn.k_proj.weight"},
+                    {"blk.1.ffn_gate.weight", "model.layers.1.mlp.gate_proj.weight"}})
+                assertArrayEquals(meta.namedParameters().get(n[1]).toFloatArray(), file.readFloats(n[0]), n[0]);
+        }
+        CausalLM back = ModelLoader.load(f).model();
+        ModelGoldens.assertClose("HF model through GGUF", g.get("logits"), logits(back, g.get("ids")), 1e-4);
+    }
+
+    /** The model with every 2-D weight passed through {@code type}'s encoder and decoder. */
+    private static LlamaModel rounded(LlamaModel m, GgufType type) {
+        for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
+            if (e.getValue().shape().length != 2) continue;
+            float[] w = Models.data(e.getValue());
+            byte[] q = new byte[(int) type.byteSize(w.length)];
+            GgufQuantizer.quantize(type, w, 0, w.length, q, 0);
+            GgufBlocks.dequantize(type, MemorySegment.ofArray(q), 0, w, 0, w.length);
+        }
+        return m;
+    }
+
+    @Test
+    void everyWrittenTypeLoadsAsTheRoundedModel() throws Exception {
+        Map<String, Tensor> g = ModelGoldens.read("llama");
+        // rows of 48 (dim) are not whole Q8_0/Q4_0 blocks: a model with dims in multiples of 32 instead
+        LlamaConfig c = new LlamaConfig(96, 64, 2, 4, 2, 128, 1e-5, 10000, RopeStyle.INTERLEAVED, 32, false);
+        Tensor ids = g.get("ids");
+        LlamaModel f32 = new LlamaModel(c, new Generator(11));
+        f32.eval();
+        Tensor reference = logits(f32, ids);
+        // a priori bounds on the relative L2 error of the logits: F16/BF16 round each weight by 2^-11/2^-8,
+        // Q8_0 by half a step of amax/127, Q4_0 by up to one step of amax/8
+        Map<GgufType, Double> bound = Map.of(GgufType.F16, 1e-3, GgufType.BF16, 1e-2, GgufType.Q8_0, 2e-2, GgufType.Q4_0, 0.25);
+        for (GgufType t : new GgufType[] {GgufType.F16, GgufType.BF16, GgufType.Q8_0, GgufType.Q4_0}) {
+            Path f = tmp.resolve(t + ".gguf");
+            GgufCheckpoint.save(f32, null, t, "t", f);
+            try (GgufFile file = GgufFile.open(f)) {
+                assertEquals(t, file.tensor("blk.0.attn_q.weight").type());
+                assertEquals(t, file.tensor("output.weight").type());
+                assertEquals(GgufType.F32, file.tensor("blk.0.attn_norm.weight").type(), "norms stay F32");
+                assertEquals(GgufCheckpoint.fileType(t), file.get("general.file_type").asInt());
+            }
+            CausalLM back = ModelLoader.load(f).model();
+            LlamaModel expected = rounded(new LlamaModel(c, new Generator(11)), t);
+            expected.eval();
+            assertArrayEquals(logits(expected, ids).toFloatArray(), logits(back, ids).toFloatArray(), t.toString());
+            double err = relL2(reference.toFloatArray(), logits(back, ids).toFloatArray());
+            assertTrue(err < bound.get(t) && err > 0, t + ": relative L2 error " + err);
+        }
+    }
+
+    private static double relL2(float[] a, float[] b) {
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - b[i]) * (double) (a[i] - b[i]);
+            den += a[i] * (double) a[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    @Test
+    void theTokenizerTravelsInTheMetadata() throws Exception {
+        SentencePieceBpeTokenizer tok = SentencePieceBpeTokenizer.load(
+                Path.of(GgufCheckpointTest.class.getResource("/tokenizer/sp-bpe-tiny-bytes.model").toURI()));
+        LlamaConfig c = new LlamaConfig(tok.vocabSize() + 3, 32, 1, 2, 1, 64, 1e-5, 10000, RopeStyle.INTERLEAVED, 16, true);
+        Path f = tmp.resolve("tok.gguf");
+        GgufCheckpoint.save(new LlamaModel(c, new Generator(1)), tok, GgufType.F32, "tok", f);
+        ModelLoader.Loaded back = ModelLoader.load(f);
+        Tokenizer t = back.tokenizer();
+        assertEquals(c.vocabSize(), t.vocabSize(), "padded to the embedding with [PAD] pieces");
+        assertEquals("[PAD" + tok.vocabSize() + "]", t.piece(tok.vocabSize()));
+        for (String s : new String[] {"Hello world", "  two  spaces", "ünïcödé 🙂 bytes", ""})
+            assertArrayEquals(tok.encode(s), t.encode(s), s);
+        assertEquals(tok.bosId(), back.bosId());
+        assertTrue(back.addBos());
+        assertArrayEquals(new int[] {tok.eosId()}, back.stopTokens());
+        try (GgufFile file = GgufFile.open(f)) {
+            assertEquals("llama", file.get("tokenizer.ggml.model").asString());
+            assertEquals(tok.score(7), file.get("tokenizer.ggml.scores").asArray().floats()[7]);
+            int byteId = java.util.Arrays.asList(file.get("tokenizer.ggml.tokens").asArray().strings()).indexOf("<0x01>");
+            assertEquals(6, file.get("tokenizer.ggml.token_type").asArray().longAt(byteId), "a byte piece has type 6");
+            assertEquals(2, file.get("tokenizer.ggml.token_type").asArray().longAt(tok.unkId()), "unknown");
+        }
+    }
+
+    @Test
+    void filesJgradCannotRunAreRefusedWithTheReason() throws Exception {
+        Path arch = tmp.resolve("gpt.gguf");
+        new GgufWriter().put("general.architecture", GgufValue.string("mamba")).write(arch);
+        GgufFormatException e = assertThrows(GgufFormatException.class, () -> ModelLoader.load(arch));
+        assertTrue(e.getMessage().contains("\"mamba\""), e.getMessage());
+
+        LlamaModel m = new LlamaModel(new LlamaConfig(32, 32, 1, 2, 1, 64, 1e-5, 10000, RopeStyle.INTERLEAVED, 16, true),
+                new Generator(2));
+        Path ok = tmp.resolve("ok.gguf");
+        GgufCheckpoint.save(m, null, GgufType.F32, "x", ok);
+        byte[] bytes = Files.readAllBytes(ok);
+        Path cut = tmp.resolve("cut.gguf");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        assertTrue(assertThrows(GgufFormatException.class, () -> ModelLoader.load(cut)).getMessage().contains("truncated"));
+
+        Path wrongShape = tmp.resolve("shape.gguf");
+        GgufWriter w = new GgufWriter().put("general.architecture", GgufValue.string("llama"))
+                .put("llama.embedding_length", GgufValue.uint32(32)).put("llama.block_count", GgufValue.uint32(1))
+                .put("llama.attention.head_count", GgufValue.uint32(2)).put("llama.feed_forward_length", GgufValue.uint32(64))
+                .put("llama.context_length", GgufValue.uint32(16));
+        w.add("token_embd.weight", GgufType.F32, new long[] {32, 8}, () -> new float[256]);
+        w.add("blk.0.attn_q.weight", GgufType.F32, new long[] {32, 16}, () -> new float[512]);
+        w.write(wrongShape);
+        e = assertThrows(GgufFormatException.class, () -> GgufCheckpoint.load(wrongShape, LinearFactory.FLOAT));
+        assertTrue(e.getMessage().contains("blk.0.attn_q.weight") || e.getMessage().contains("has no tensor"), e.getMessage());
+    }
+}
