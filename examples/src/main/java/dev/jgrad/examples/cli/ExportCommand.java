@@ -1,0 +1,86 @@
+package dev.jgrad.examples.cli;
+
+import dev.jgrad.core.Generator;
+import dev.jgrad.core.io.gguf.GgufType;
+import dev.jgrad.quant.lora.Lora;
+import dev.jgrad.quant.lora.PeftAdapter;
+import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.checkpoint.GgufCheckpoint;
+import dev.jgrad.transformer.checkpoint.HfCheckpoint;
+import dev.jgrad.transformer.checkpoint.ModelLoader;
+import dev.jgrad.transformer.tokenizer.ByteLevelBpeTokenizer;
+import dev.jgrad.transformer.tokenizer.SentencePieceBpeTokenizer;
+import dev.jgrad.transformer.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./jgrad export}: any checkpoint jgrad reads (optionally with a LoRA adapter merged in) to a GGUF file for
+ * llama.cpp and Ollama, or to a Hugging Face safetensors directory.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a checkpoint (HF, llama2.c, jgrad or GGUF; LoRA adapter merged in with --adapter) as a GGUF"
+                + " file for llama.cpp / Ollama, or as a Hugging Face safetensors directory.")
+public final class ExportCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "PATH", description = "The model to export (format detected).")
+    Path checkpoint;
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file or directory (default: the checkpoint's own).")
+    Path tokenizer;
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter (PEFT format) to merge into the base first.")
+    Path adapter;
+    @Option(names = "--format", required = true, description = "gguf or safetensors.")
+    String format;
+    @Option(names = "--type", defaultValue = "f16", description = "GGUF type of the 2-D weights: f32, f16, bf16, q8_0 or q4_0"
+            + " (default: ${DEFAULT-VALUE}); norms stay f32.")
+    String type;
+    @Option(names = "--out", required = true, paramLabel = "PATH", description = "The .gguf file, or the safetensors directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        String fmt = format.toLowerCase(Locale.ROOT);
+        if (!fmt.equals("gguf") && !fmt.equals("safetensors"))
+            throw new IllegalArgumentException("--format is gguf or safetensors, not \"" + format + "\"");
+        GgufType t = GgufType.parse(type);
+        if (t != GgufType.F32 && t != GgufType.F16 && t != GgufType.BF16 && t != GgufType.Q8_0 && t != GgufType.Q4_0)
+            throw new IllegalArgumentException("--type is f32, f16, bf16, q8_0 or q4_0, not \"" + type + "\"");
+        long t0 = System.nanoTime();
+        ModelLoader.Loaded loaded = ModelLoader.load(checkpoint, null, tokenizer);
+        CausalLM model = loaded.model();
+        if (adapter != null) {
+            PeftAdapter.load(model, adapter, new Generator(0));
+            Lora.mergeAndUnload(model);
+        }
+        if (fmt.equals("gguf")) {
+            Tokenizer tok = loaded.tokenizer();
+            if (tok == null) {
+                System.err.println("jgrad export: no tokenizer found; the GGUF file carries none (give --tokenizer)");
+            } else if (!(tok instanceof SentencePieceBpeTokenizer || tok instanceof ByteLevelBpeTokenizer)) {
+                System.err.println("jgrad export: a " + tok.getClass().getSimpleName() + " has no GGUF form (llama.cpp reads"
+                        + " SentencePiece and byte-level BPE tokenizers); the GGUF file carries none");
+                tok = null;
+            }
+            String name = out.getFileName().toString().replaceFirst("\\.gguf$", "");
+            GgufCheckpoint.save(model, tok, t, name, out);
+        } else {
+            HfCheckpoint.save(model, out);
+            if (loaded.tokenizer() instanceof ByteLevelBpeTokenizer bpe) {
+                bpe.saveHuggingFaceJson(out.resolve("tokenizer.json"));
+            } else {
+                Path dir = tokenizer != null ? tokenizer : Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
+                Path spm = Files.isDirectory(dir) ? dir.resolve("tokenizer.model") : dir;
+                if (Files.isRegularFile(spm) && spm.getFileName().toString().endsWith(".model"))
+                    Files.copy(spm, out.resolve("tokenizer.model"));
+            }
+        }
+        System.out.printf(Locale.ROOT, "exported %s%s to %s (%s) in %.1f s%n", checkpoint,
+                adapter == null ? "" : " + " + adapter, out, fmt.equals("gguf") ? "GGUF " + t : "safetensors", (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+}
