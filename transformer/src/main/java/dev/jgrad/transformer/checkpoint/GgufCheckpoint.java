@@ -9,12 +9,14 @@ import dev.jgrad.core.io.gguf.GgufValue;
 import dev.jgrad.core.io.gguf.GgufWriter;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.GgufLinear;
 import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.llama.LlamaModel;
 import dev.jgrad.transformer.tokenizer.Tokenizer;
 
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -44,8 +46,9 @@ import java.util.Map;
  * {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code rope.dimension_count}
  * (must be the head size); the vocabulary size is the embedding's rows.
  *
- * <p><b>Loading dequantizes</b> every tensor to float32 ({@link dev.jgrad.core.io.gguf.GgufBlocks}), one tensor at a
- * time, releasing its file pages after; the model is as large as its float32 form.
+ * <p><b>Loading</b> reads one tensor at a time and releases its file pages after: linear weights go to
+ * {@link GgufLinear}s in their block type or are dequantized to float32 ({@link dev.jgrad.core.io.gguf.GgufBlocks},
+ * bit-exact with ggml), depending on the {@link LinearFactory}.
  */
 public final class GgufCheckpoint {
 
@@ -91,7 +94,12 @@ public final class GgufCheckpoint {
         }
     }
 
-    /** Loads a {@code llama} GGUF file into a float32 {@link LlamaModel} (evaluation mode). */
+    /**
+     * Loads a {@code llama} GGUF file into a {@link LlamaModel} (evaluation mode) whose linear layers come from
+     * {@code linears}: with {@link LinearFactory#FLOAT} every weight is dequantized to float32; with
+     * {@link GgufLinear#FACTORY} each linear weight keeps the file's blocks (a Q4_0 model stays at 4.5 bits per
+     * weight) and only the embedding and the norms become float32; other factories receive float values.
+     */
     public static LlamaModel load(Path file, LinearFactory linears) throws IOException {
         try (GgufFile g = GgufFile.open(file)) {
             LlamaConfig c = readConfig(g);
@@ -111,7 +119,14 @@ public final class GgufCheckpoint {
                 if (!Arrays.equals(t.ne(), expected))
                     throw new GgufFormatException(file, "tensor \"" + name + "\" has dimensions " + Arrays.toString(t.ne())
                             + "; the model's configuration needs " + Arrays.toString(expected));
-                Models.fill(model, params, e.getKey(), e.getValue(), dst -> g.readFloats(name, dst, 0), scratch);
+                int dot = e.getKey().lastIndexOf('.');
+                if (!params.containsKey(e.getKey()) && model.module(e.getKey().substring(0, dot)) instanceof GgufLinear q) {
+                    if (t.byteSize() > Integer.MAX_VALUE - 8)
+                        throw new GgufFormatException(file, "tensor \"" + name + "\" has " + t.byteSize() + " bytes, more than a Java array holds");
+                    q.setWeight(t.type(), g.segment(name).toArray(ValueLayout.JAVA_BYTE));   // the file's blocks, as they are
+                } else {
+                    Models.fill(model, params, e.getKey(), e.getValue(), dst -> g.readFloats(name, dst, 0), scratch);
+                }
                 g.release(name);
             }
             model.eval();

@@ -78,6 +78,16 @@ public final class ModelLoader {
         return load(checkpoint, null, null);
     }
 
+    /**
+     * {@link #load(Path, Format, Path)} for generation: a GGUF file's linear weights stay in their ggml blocks
+     * ({@link dev.jgrad.transformer.GgufLinear}, frozen), so a 4-bit model is run at 4 bits; other formats load in
+     * float32.
+     */
+    public static Loaded loadForInference(Path checkpoint, Format format, Path tokenizer) throws IOException {
+        Format f = format == null ? detect(checkpoint) : format;
+        return load(checkpoint, f, tokenizer, f == Format.GGUF ? dev.jgrad.transformer.GgufLinear.FACTORY : LinearFactory.FLOAT);
+    }
+
     /** Loads {@code checkpoint} as {@code format} (null: detect) with the tokenizer at {@code tokenizer} (null: find). */
     public static Loaded load(Path checkpoint, Format format, Path tokenizer) throws IOException {
         return load(checkpoint, format, tokenizer, LinearFactory.FLOAT);

@@ -11,6 +11,7 @@ import dev.jgrad.core.io.gguf.GgufValue;
 import dev.jgrad.core.io.gguf.GgufWriter;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.GgufLinear;
 import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.ModelGoldens;
@@ -28,6 +29,8 @@ import java.util.Map;
 import static dev.jgrad.transformer.checkpoint.CheckpointImportTest.logits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +128,27 @@ class GgufCheckpointTest {
             assertArrayEquals(logits(expected, ids).toFloatArray(), logits(back, ids).toFloatArray(), t.toString());
             double err = relL2(reference.toFloatArray(), logits(back, ids).toFloatArray());
             assertTrue(err < bound.get(t) && err > 0, t + ": relative L2 error " + err);
+        }
+    }
+
+    @Test
+    void forInferenceTheLinearWeightsStayInTheirBlocks() throws Exception {
+        Tensor ids = ModelGoldens.read("llama").get("ids");
+        LlamaConfig c = new LlamaConfig(96, 64, 2, 4, 2, 128, 1e-5, 10000, RopeStyle.HALF, 32, false);
+        LlamaModel m = new LlamaModel(c, new Generator(12));
+        for (GgufType t : new GgufType[] {GgufType.Q8_0, GgufType.Q4_0, GgufType.F16}) {
+            Path f = tmp.resolve("inf-" + t + ".gguf");
+            GgufCheckpoint.save(m, null, t, "t", f);
+            CausalLM dense = ModelLoader.load(f).model();
+            CausalLM blocks = ModelLoader.loadForInference(f, null, null).model();
+            for (String layer : new String[] {"model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj", "lm_head"}) {
+                GgufLinear q = assertInstanceOf(GgufLinear.class, ((LlamaModel) blocks).module(layer), layer);
+                assertEquals(t, q.type(), layer);
+                assertArrayEquals(dense.namedParameters().get(layer + ".weight").toFloatArray(), q.dequantizedWeight(), layer);
+            }
+            assertFalse(blocks.namedParameters().containsKey("model.layers.0.self_attn.q_proj.weight"), "no float copy");
+            // the same decoded weights, summed in another order
+            ModelGoldens.assertClose(t + " blocks vs dense", logits(dense, ids), logits(blocks, ids), 1e-5);
         }
     }
 
