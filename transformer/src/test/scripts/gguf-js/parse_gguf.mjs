@@ -2,7 +2,7 @@
 //
 //   1. mvn -q -B -pl transformer -am test -Dtest=GgufInteropTest -Dsurefire.failIfNoSpecifiedTests=false \
 //          -Djgrad.gguf.fixtureDir=/tmp/gguf-js      (writes the files jgrad exports into /tmp/gguf-js)
-//   2. cd transformer/src/test/scripts/gguf-js && npm install
+//   2. cd transformer/src/test/scripts/gguf-js && npm install --ignore-scripts
 //   3. node parse_gguf.mjs /tmp/gguf-js/*.gguf > ../../resources/gguf/huggingface-gguf.json
 //
 // For each file: its SHA-256 (so the test knows the parsed bytes are the ones jgrad writes today), the header
