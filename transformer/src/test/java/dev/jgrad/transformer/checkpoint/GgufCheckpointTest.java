@@ -89,6 +89,32 @@ class GgufCheckpointTest {
         ModelGoldens.assertClose("HF model through GGUF", g.get("logits"), logits(back, g.get("ids")), 1e-4);
     }
 
+    /**
+     * Files from llama.cpp's own writer (gguf-py, as convert_hf_to_gguf.py uses it; {@code
+     * src/test/scripts/make_gguf_py_goldens.py}) holding the PyTorch golden LLaMA: the F32 file gives PyTorch's
+     * logits; the BF16 file, run with its weights in their blocks, gives the logits of the golden model whose 2-D
+     * weights are rounded to bfloat16 here (gguf-py's rounding and jgrad's agree).
+     */
+    @Test
+    void filesFromLlamaCppsWriterGiveThePyTorchLogits() throws Exception {
+        Map<String, Tensor> g = ModelGoldens.read("llama");
+        Path dir = ModelGoldens.dir().resolve("gguf-py");
+        CausalLM f32 = ModelLoader.load(dir.resolve("llama-f32.gguf")).model();
+        assertEquals(ModelGoldens.LLAMA.withRopeStyle(RopeStyle.INTERLEAVED), f32.config());
+        ModelGoldens.assertClose("gguf-py F32 file", g.get("logits"), logits(f32, g.get("ids")), 1e-4);
+
+        LlamaModel rounded = ModelGoldens.llama();
+        for (Tensor p : rounded.namedParameters().values()) {
+            if (p.shape().length != 2) continue;
+            float[] w = Models.data(p);
+            for (int i = 0; i < w.length; i++) w[i] = dev.jgrad.core.DType.bf16ToFloat(dev.jgrad.core.DType.floatToBf16(w[i]));
+        }
+        CausalLM bf16 = ModelLoader.loadForInference(dir.resolve("llama-bf16.gguf"), null, null).model();
+        assertEquals(GgufType.BF16, ((GgufLinear) ((LlamaModel) bf16).module("model.layers.1.mlp.up_proj")).type());
+        ModelGoldens.assertClose("gguf-py BF16 file", logits(rounded, g.get("ids")), logits(bf16, g.get("ids")), 1e-5);
+        assertTrue(ModelGoldens.maxRelError(g.get("logits"), logits(bf16, g.get("ids"))) > 1e-3, "the rounding is visible");
+    }
+
     /** The model with every 2-D weight passed through {@code type}'s encoder and decoder. */
     private static LlamaModel rounded(LlamaModel m, GgufType type) {
         for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
