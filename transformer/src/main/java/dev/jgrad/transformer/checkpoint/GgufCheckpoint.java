@@ -10,6 +10,7 @@ import dev.jgrad.core.io.gguf.GgufWriter;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.GgufLinear;
+import dev.jgrad.transformer.GptConfig;
 import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.llama.LlamaModel;
@@ -28,13 +29,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * LLaMA-family models in GGUF files, as llama.cpp runs them and its converter ({@code convert_hf_to_gguf.py})
- * writes them: architecture {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama).
+ * Models in GGUF files, as llama.cpp runs them and its converter ({@code convert_hf_to_gguf.py}) writes them:
+ * architecture {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama) read and written, {@code gpt2} read.
  *
  * <p><b>Names.</b> {@code token_embd}, {@code output_norm}, {@code output} (absent when tied to the embedding), and
  * per layer {@code blk.N.}{@code attn_norm}, {@code attn_q}, {@code attn_k}, {@code attn_v}, {@code attn_output},
  * {@code ffn_norm}, {@code ffn_gate}, {@code ffn_up}, {@code ffn_down} (each {@code .weight}); a weight {@code (out,
- * in)} has GGUF dimensions {@code [in, out]}.
+ * in)} has GGUF dimensions {@code [in, out]}. {@code gpt2} has {@code position_embd}, {@code attn_qkv} (GPT-2's
+ * c_attn, transposed from HF's Conv1D to (out, in) by the converter), {@code ffn_up}/{@code ffn_down} (c_fc,
+ * c_proj), and a {@code .bias} beside each norm and linear weight; its metadata keys are {@code gpt2.*}, its layer
+ * norm epsilon {@code gpt2.attention.layer_norm_epsilon}.
  *
  * <p><b>RoPE.</b> llama.cpp rotates adjacent pairs (features 2i, 2i+1) in the {@code llama} architecture; the
  * converter permutes Hugging Face's rotate-half q/k rows into that order. Loading therefore builds the model
@@ -66,29 +70,40 @@ public final class GgufCheckpoint {
         }
     }
 
-    /** The model configuration of a {@code llama} GGUF file, checked against its token embedding. */
-    public static LlamaConfig readConfig(GgufFile g) throws GgufFormatException {
+    /**
+     * The model configuration of a GGUF file: a {@link LlamaConfig} for {@code llama}, a {@link GptConfig} for
+     * {@code gpt2}, checked against the token embedding.
+     */
+    public static Record readConfig(GgufFile g) throws GgufFormatException {
         String arch = GgufTokenizers.string(g, "general.architecture");
-        if (!arch.equals("llama"))
-            throw new GgufFormatException(g.path(), "general.architecture is \"" + arch + "\"; jgrad runs \"llama\" GGUF models");
-        int dim = intKey(g, "llama.embedding_length", -1), heads = intKey(g, "llama.attention.head_count", -1);
-        int kvHeads = intKey(g, "llama.attention.head_count_kv", heads);
+        if (!arch.equals("llama") && !arch.equals("gpt2"))
+            throw new GgufFormatException(g.path(), "general.architecture is \"" + arch + "\"; jgrad runs \"llama\" and \"gpt2\" GGUF models");
+        int dim = intKey(g, arch + ".embedding_length", -1), heads = intKey(g, arch + ".attention.head_count", -1);
         if (!g.contains("token_embd.weight")) throw new GgufFormatException(g.path(), "has no tensor token_embd.weight");
         long[] emb = g.tensor("token_embd.weight").ne();
         if (emb.length != 2 || emb[0] != dim || emb[1] <= 0 || emb[1] > Integer.MAX_VALUE)
             throw new GgufFormatException(g.path(), "token_embd.weight has dimensions " + Arrays.toString(emb)
                     + "; expected [" + dim + ", vocabulary size]");
         if (heads <= 0 || dim % heads != 0)
-            throw new GgufFormatException(g.path(), "llama.attention.head_count " + heads + " does not divide the embedding length " + dim);
-        int ropeDims = intKey(g, "llama.rope.dimension_count", dim / heads);
-        if (ropeDims != dim / heads)
-            throw new GgufFormatException(g.path(), "llama.rope.dimension_count " + ropeDims + " is not the head size "
-                    + dim / heads + " (partial rotary embeddings are not supported)");
+            throw new GgufFormatException(g.path(), arch + ".attention.head_count " + heads + " does not divide the embedding length " + dim);
+        int vocab = (int) emb[1], layers = intKey(g, arch + ".block_count", -1), context = intKey(g, arch + ".context_length", -1);
+        int hidden = intKey(g, arch + ".feed_forward_length", -1);
+        boolean tied = !g.contains("output.weight");
         try {
-            return new LlamaConfig((int) emb[1], dim, intKey(g, "llama.block_count", -1), heads, kvHeads,
-                    intKey(g, "llama.feed_forward_length", -1), floatKey(g, "llama.attention.layer_norm_rms_epsilon", 1e-5),
-                    floatKey(g, "llama.rope.freq_base", 10000), RopeStyle.INTERLEAVED, intKey(g, "llama.context_length", -1),
-                    !g.contains("output.weight"));
+            if (arch.equals("gpt2")) {
+                if (hidden != 4 * dim)
+                    throw new GgufFormatException(g.path(), "gpt2.feed_forward_length " + hidden + " is not 4 × " + dim
+                            + " (jgrad's GPT has GPT-2's MLP width)");
+                return new GptConfig(vocab, context, dim, layers, heads, 0.0, g.contains("blk.0.attn_qkv.bias"),
+                        floatKey(g, "gpt2.attention.layer_norm_epsilon", 1e-5), tied, true);
+            }
+            int ropeDims = intKey(g, "llama.rope.dimension_count", dim / heads);
+            if (ropeDims != dim / heads)
+                throw new GgufFormatException(g.path(), "llama.rope.dimension_count " + ropeDims + " is not the head size "
+                        + dim / heads + " (partial rotary embeddings are not supported)");
+            return new LlamaConfig(vocab, dim, layers, heads, intKey(g, "llama.attention.head_count_kv", heads), hidden,
+                    floatKey(g, "llama.attention.layer_norm_rms_epsilon", 1e-5), floatKey(g, "llama.rope.freq_base", 10000),
+                    RopeStyle.INTERLEAVED, context, tied);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(g.path(), e.getMessage());
         }
@@ -100,18 +115,22 @@ public final class GgufCheckpoint {
      * {@link GgufLinear#FACTORY} each linear weight keeps the file's blocks (a Q4_0 model stays at 4.5 bits per
      * weight) and only the embedding and the norms become float32; other factories receive float values.
      */
-    public static LlamaModel load(Path file, LinearFactory linears) throws IOException {
+    public static CausalLM load(Path file, LinearFactory linears) throws IOException {
         try (GgufFile g = GgufFile.open(file)) {
-            LlamaConfig c = readConfig(g);
-            Map<String, int[]> shapes = LlamaModel.parameterShapes(c);
-            for (GgufFile.TensorInfo t : g.tensors())
-                if (!t.name().equals("rope_freqs.weight") && !shapes.containsKey(hfName(t.name())))
-                    throw new GgufFormatException(file, "tensor \"" + t.name() + "\" has no place in a llama model");
-            LlamaModel model = new LlamaModel(c, new Generator(0), linears);
+            Record c = readConfig(g);
+            String[][] table = c instanceof GptConfig ? GPT2_NAMES : LLAMA_NAMES;
+            Map<String, int[]> shapes = Models.parameterShapes(c);
+            for (GgufFile.TensorInfo t : g.tensors()) {
+                String hf = rename(t.name(), table, 1, 0);
+                if (!t.name().equals("rope_freqs.weight") && (hf == null || !shapes.containsKey(hf)))
+                    throw new GgufFormatException(file, "tensor \"" + t.name() + "\" has no place in a "
+                            + GgufTokenizers.string(g, "general.architecture") + " model of this configuration");
+            }
+            CausalLM model = Models.create(c, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
             Models.Scratch scratch = new Models.Scratch();
             for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-                String name = ggufName(e.getKey());
+                String name = rename(e.getKey(), table, 0, 1);
                 if (!g.contains(name)) throw new GgufFormatException(file, "has no tensor \"" + name + "\"");
                 GgufFile.TensorInfo t = g.tensor(name);
                 long[] expected = new long[e.getValue().length];
@@ -211,44 +230,52 @@ public final class GgufCheckpoint {
         return out;
     }
 
-    private static final String[][] LAYER_NAMES = {
-            {"input_layernorm", "attn_norm"}, {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
-            {"self_attn.v_proj", "attn_v"}, {"self_attn.o_proj", "attn_output"}, {"post_attention_layernorm", "ffn_norm"},
-            {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"}, {"mlp.down_proj", "ffn_down"}};
+    /** Hugging Face (jgrad) names and GGUF names of {@code llama} tensors, {@code #} a layer index; suffix .weight/.bias. */
+    private static final String[][] LLAMA_NAMES = {
+            {"model.embed_tokens", "token_embd"}, {"model.norm", "output_norm"}, {"lm_head", "output"},
+            {"model.layers.#.input_layernorm", "blk.#.attn_norm"}, {"model.layers.#.self_attn.q_proj", "blk.#.attn_q"},
+            {"model.layers.#.self_attn.k_proj", "blk.#.attn_k"}, {"model.layers.#.self_attn.v_proj", "blk.#.attn_v"},
+            {"model.layers.#.self_attn.o_proj", "blk.#.attn_output"},
+            {"model.layers.#.post_attention_layernorm", "blk.#.ffn_norm"}, {"model.layers.#.mlp.gate_proj", "blk.#.ffn_gate"},
+            {"model.layers.#.mlp.up_proj", "blk.#.ffn_up"}, {"model.layers.#.mlp.down_proj", "blk.#.ffn_down"}};
+
+    /** The same for {@code gpt2} (jgrad keeps GPT-2's linear weights as (out, in), as GGUF does). */
+    private static final String[][] GPT2_NAMES = {
+            {"transformer.wte", "token_embd"}, {"transformer.wpe", "position_embd"}, {"transformer.ln_f", "output_norm"},
+            {"lm_head", "output"}, {"transformer.h.#.ln_1", "blk.#.attn_norm"}, {"transformer.h.#.attn.c_attn", "blk.#.attn_qkv"},
+            {"transformer.h.#.attn.c_proj", "blk.#.attn_output"}, {"transformer.h.#.ln_2", "blk.#.ffn_norm"},
+            {"transformer.h.#.mlp.c_fc", "blk.#.ffn_up"}, {"transformer.h.#.mlp.c_proj", "blk.#.ffn_down"}};
 
     /** The GGUF name of a Hugging Face LLaMA tensor name. */
     static String ggufName(String hf) {
-        switch (hf) {
-            case "model.embed_tokens.weight": return "token_embd.weight";
-            case "model.norm.weight": return "output_norm.weight";
-            case "lm_head.weight": return "output.weight";
-            default:
-        }
-        if (hf.startsWith("model.layers.")) {
-            int dot = hf.indexOf('.', "model.layers.".length());
-            String layer = hf.substring("model.layers.".length(), dot), rest = hf.substring(dot + 1);
-            for (String[] p : LAYER_NAMES)
-                if (rest.equals(p[0] + ".weight")) return "blk." + layer + "." + p[1] + ".weight";
-        }
-        throw new IllegalArgumentException("no GGUF name for " + hf);
+        String n = rename(hf, LLAMA_NAMES, 0, 1);
+        if (n == null) throw new IllegalArgumentException("no GGUF name for " + hf);
+        return n;
     }
 
-    /** The Hugging Face name of a GGUF LLaMA tensor name, or the name itself if it has none. */
-    static String hfName(String gguf) {
-        switch (gguf) {
-            case "token_embd.weight": return "model.embed_tokens.weight";
-            case "output_norm.weight": return "model.norm.weight";
-            case "output.weight": return "lm_head.weight";
-            default:
+    /**
+     * {@code name} (column {@code from} of {@code table}, plus ".weight" or ".bias") in column {@code to}, or null;
+     * a {@code #} in a pattern stands for a layer index.
+     */
+    static String rename(String name, String[][] table, int from, int to) {
+        int dot = name.lastIndexOf('.');
+        if (dot < 0) return null;
+        String stem = name.substring(0, dot), suffix = name.substring(dot);
+        if (!suffix.equals(".weight") && !suffix.equals(".bias")) return null;
+        for (String[] row : table) {
+            String p = row[from];
+            int hash = p.indexOf('#');
+            if (hash < 0) {
+                if (stem.equals(p)) return row[to] + suffix;
+                continue;
+            }
+            if (!stem.startsWith(p.substring(0, hash))) continue;
+            int i = hash;
+            while (i < stem.length() && Character.isDigit(stem.charAt(i))) i++;
+            if (i == hash || i - hash > 9 || !stem.substring(i).equals(p.substring(hash + 1))) continue;
+            return row[to].replace("#", stem.substring(hash, i)) + suffix;
         }
-        if (gguf.startsWith("blk.")) {
-            int dot = gguf.indexOf('.', 4);
-            if (dot < 0) return gguf;
-            String layer = gguf.substring(4, dot), rest = gguf.substring(dot + 1);
-            for (String[] p : LAYER_NAMES)
-                if (rest.equals(p[1] + ".weight")) return "model.layers." + layer + "." + p[0] + ".weight";
-        }
-        return gguf;
+        return null;
     }
 
     private static int intKey(GgufFile g, String key, int otherwise) throws GgufFormatException {

@@ -131,7 +131,9 @@ public final class ModelLoader {
                     bos = GgufTokenizers.id(g, "tokenizer.ggml.bos_token_id");
                     eos = GgufTokenizers.id(g, "tokenizer.ggml.eos_token_id");
                     eot = GgufTokenizers.id(g, "tokenizer.ggml.eot_token_id");
-                    addBos = bos >= 0 && GgufTokenizers.bool(g, "tokenizer.ggml.add_bos_token", true);
+                    // llama.cpp's default: SentencePiece vocabularies add BOS, byte-level BPE ones do not
+                    boolean spm = g.get(GgufTokenizers.MODEL) != null && "llama".equals(GgufTokenizers.string(g, GgufTokenizers.MODEL));
+                    addBos = bos >= 0 && GgufTokenizers.bool(g, "tokenizer.ggml.add_bos_token", spm);
                 }
                 int[] stops = java.util.stream.IntStream.of(eos, eot).filter(i -> i >= 0).distinct().toArray();
                 yield new Loaded(model, tok, f, addBos, bos, bos >= 0 ? bos : Math.max(eos, 0), stops);

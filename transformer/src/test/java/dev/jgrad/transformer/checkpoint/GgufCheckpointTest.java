@@ -115,6 +115,34 @@ class GgufCheckpointTest {
         assertTrue(ModelGoldens.maxRelError(g.get("logits"), logits(bf16, g.get("ids"))) > 1e-3, "the rounding is visible");
     }
 
+    /**
+     * GPT-2 from llama.cpp's writer (same script): the F32 file gives PyTorch's logits; the Q8_0 file (gguf-py's
+     * reference quantizer) the logits of the golden model whose 2-D weights went through jgrad's Q8_0 encoder and
+     * decoder, bit for bit when dequantized to float32.
+     */
+    @Test
+    void gpt2FilesFromLlamaCppsWriterGiveThePyTorchLogits() throws Exception {
+        Map<String, Tensor> g = ModelGoldens.read("gpt");
+        Path dir = ModelGoldens.dir().resolve("gguf-py");
+        CausalLM f32 = ModelLoader.load(dir.resolve("gpt2-f32.gguf")).model();
+        assertEquals(ModelGoldens.GPT, f32.config());
+        ModelGoldens.assertClose("gguf-py GPT-2 F32 file", g.get("logits"), logits(f32, g.get("ids")), 1e-4);
+
+        CausalLM q8 = ModelLoader.load(dir.resolve("gpt2-q8_0.gguf")).model();
+        dev.jgrad.transformer.gpt.GptModel expected = ModelGoldens.gpt();
+        for (Tensor p : expected.namedParameters().values()) {
+            if (p.shape().length != 2) continue;
+            float[] w = Models.data(p);
+            byte[] q = new byte[(int) GgufType.Q8_0.byteSize(w.length)];
+            GgufQuantizer.quantize(GgufType.Q8_0, w, 0, w.length, q, 0);
+            GgufBlocks.dequantize(GgufType.Q8_0, MemorySegment.ofArray(q), 0, w, 0, w.length);
+        }
+        expected.eval();
+        assertArrayEquals(logits(expected, g.get("ids")).toFloatArray(), logits(q8, g.get("ids")).toFloatArray());
+        CausalLM blocks = ModelLoader.loadForInference(dir.resolve("gpt2-q8_0.gguf"), null, null).model();
+        ModelGoldens.assertClose("GPT-2 Q8_0 in blocks", logits(expected, g.get("ids")), logits(blocks, g.get("ids")), 1e-5);
+    }
+
     /** The model with every 2-D weight passed through {@code type}'s encoder and decoder. */
     private static LlamaModel rounded(LlamaModel m, GgufType type) {
         for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
