@@ -97,6 +97,10 @@ public final class GgufCheckpoint {
                 return new GptConfig(vocab, context, dim, layers, heads, 0.0, g.contains("blk.0.attn_qkv.bias"),
                         floatKey(g, "gpt2.attention.layer_norm_epsilon", 1e-5), tied, true);
             }
+            GgufValue scaling = g.get("llama.rope.scaling.type");
+            if (g.contains("rope_freqs.weight") || scaling != null && !"none".equals(scaling.toString()))
+                throw new GgufFormatException(g.path(), "uses RoPE scaling (" + (scaling != null ? "llama.rope.scaling.type "
+                        + scaling : "rope_freqs.weight, Llama 3.1's frequency factors") + "), which jgrad does not implement");
             int ropeDims = intKey(g, "llama.rope.dimension_count", dim / heads);
             if (ropeDims != dim / heads)
                 throw new GgufFormatException(g.path(), "llama.rope.dimension_count " + ropeDims + " is not the head size "
@@ -122,7 +126,7 @@ public final class GgufCheckpoint {
             Map<String, int[]> shapes = Models.parameterShapes(c);
             for (GgufFile.TensorInfo t : g.tensors()) {
                 String hf = rename(t.name(), table, 1, 0);
-                if (!t.name().equals("rope_freqs.weight") && (hf == null || !shapes.containsKey(hf)))
+                if (hf == null || !shapes.containsKey(hf))
                     throw new GgufFormatException(file, "tensor \"" + t.name() + "\" has no place in a "
                             + GgufTokenizers.string(g, "general.architecture") + " model of this configuration");
             }

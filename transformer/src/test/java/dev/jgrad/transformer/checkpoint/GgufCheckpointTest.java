@@ -266,5 +266,11 @@ class GgufCheckpointTest {
         w.write(wrongShape);
         e = assertThrows(GgufFormatException.class, () -> GgufCheckpoint.load(wrongShape, LinearFactory.FLOAT));
         assertTrue(e.getMessage().contains("blk.0.attn_q.weight") || e.getMessage().contains("has no tensor"), e.getMessage());
+
+        w.put("llama.rope.scaling.type", GgufValue.string("linear"));
+        Path scaled = tmp.resolve("scaled.gguf");
+        w.write(scaled);
+        e = assertThrows(GgufFormatException.class, () -> GgufCheckpoint.load(scaled, LinearFactory.FLOAT));
+        assertTrue(e.getMessage().contains("RoPE scaling"), e.getMessage());
     }
 }
