@@ -3,6 +3,8 @@ package dev.jgrad.examples;
 import dev.jgrad.core.io.SafetensorsFile;
 import dev.jgrad.core.io.gguf.GgufFile;
 import dev.jgrad.core.io.gguf.GgufType;
+import dev.jgrad.quant.Blockwise4bit;
+import dev.jgrad.quant.QuantSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +65,18 @@ class ExportCliTest {
         String fromHf = stdout("generate", "--checkpoint", merged.toString(), "--prompt-ids", "3 4 5", "--ids",
                 "--temperature", "0", "--steps", "6");
         assertEquals(fromHf.lines().findFirst().orElseThrow(), fromGguf.lines().findFirst().orElseThrow());
+
+        // a QLoRA base: the exported weights are the dequantized NF4 weights
+        Path nf4 = dir.resolve("nf4.gguf");
+        run(0, "export", "--checkpoint", base, "--base-quant", "nf4", "--format", "gguf", "--type", "f32", "--out", nf4.toString());
+        try (GgufFile g = GgufFile.open(nf4); SafetensorsFile b = SafetensorsFile.open(pre.resolve("checkpoints/last/model.safetensors"))) {
+            String v = "model.layers.0.self_attn.v_proj.weight";
+            float[] w = b.readFloats(v);
+            long[] shape = b.entry(v).shape();
+            float[] expected = Blockwise4bit.dequantize(QuantSpec.of("nf4", 64, false).quantize(w, shape));
+            assertArrayEquals(expected, g.readFloats("blk.0.attn_v.weight"));
+            assertFalse(java.util.Arrays.equals(w, expected));
+        }
 
         run(0, "export", "--checkpoint", base, "--format", "gguf", "--type", "q4_0", "--out", dir.resolve("q.gguf").toString());
         assertTrue(Files.size(dir.resolve("q.gguf")) < Files.size(gguf) / 3, "4-bit weights");

@@ -1,7 +1,13 @@
 package dev.jgrad.examples.cli;
 
 import dev.jgrad.core.Generator;
+import dev.jgrad.core.Tensor;
+import dev.jgrad.core.autograd.NoGrad;
 import dev.jgrad.core.io.gguf.GgufType;
+import dev.jgrad.nn.Linear;
+import dev.jgrad.quant.Linear4bit;
+import dev.jgrad.quant.QuantSpec;
+import dev.jgrad.quant.QuantizedModels;
 import dev.jgrad.quant.lora.Lora;
 import dev.jgrad.quant.lora.PeftAdapter;
 import dev.jgrad.transformer.CausalLM;
@@ -17,6 +23,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,6 +41,12 @@ public final class ExportCommand implements Callable<Integer> {
     Path tokenizer;
     @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter (PEFT format) to merge into the base first.")
     Path adapter;
+    @Option(names = "--base-quant", paramLabel = "TYPE", description = "nf4 or fp4: load the base 4-bit quantized as"
+            + " QLoRA fine-tuning did (block 64, --double-quant as given), so the adapter merges into the weights it was"
+            + " trained against (the dequantized 4-bit base); default: the base in float32.")
+    String baseQuant;
+    @Option(names = "--double-quant", description = "With --base-quant: quantize the block scales too.")
+    boolean doubleQuant;
     @Option(names = "--format", required = true, description = "gguf or safetensors.")
     String format;
     @Option(names = "--type", defaultValue = "f16", description = "GGUF type of the 2-D weights: f32, f16, bf16, q8_0 or q4_0"
@@ -51,8 +64,19 @@ public final class ExportCommand implements Callable<Integer> {
         if (t != GgufType.F32 && t != GgufType.F16 && t != GgufType.BF16 && t != GgufType.Q8_0 && t != GgufType.Q4_0)
             throw new IllegalArgumentException("--type is f32, f16, bf16, q8_0 or q4_0, not \"" + type + "\"");
         long t0 = System.nanoTime();
-        ModelLoader.Loaded loaded = ModelLoader.load(checkpoint, null, tokenizer);
+        ModelLoader.Loaded loaded = baseQuant == null ? ModelLoader.load(checkpoint, null, tokenizer)
+                : QuantizedModels.load(checkpoint, null, tokenizer, QuantSpec.of(baseQuant, 64, doubleQuant));
         CausalLM model = loaded.model();
+        // a 4-bit base becomes the float model of its dequantized weights, which the adapter then merges into
+        for (Map.Entry<String, Linear4bit> e : QuantizedModels.layers(model).entrySet()) {
+            Linear4bit q = e.getValue();
+            Linear dense = new Linear(q.inFeatures(), q.outFeatures(), q.hasBias());
+            try (NoGrad ignored = NoGrad.enter()) {
+                dense.weight().copyFrom(Tensor.of(q.dequantizedWeight(), q.outFeatures(), q.inFeatures()));
+                if (q.hasBias()) dense.bias().copyFrom(q.bias());
+            }
+            model.replaceModule(e.getKey(), dense);
+        }
         if (adapter != null) {
             PeftAdapter.load(model, adapter, new Generator(0));
             Lora.mergeAndUnload(model);
