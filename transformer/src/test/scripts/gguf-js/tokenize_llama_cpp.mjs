@@ -2,8 +2,9 @@
 // file carries in its metadata: the fixture of GgufTokenizerParityTest.
 //
 //   1. mvn -q -B -pl transformer -am test -Dtest=GgufTokenizerParityTest -Dsurefire.failIfNoSpecifiedTests=false \
-//          -Djgrad.gguf.fixtureDir=/tmp/gguf-js   (writes llama2-vocab.gguf: LLaMA-2's tokenizer.model from shared data)
+//          -Djgrad.gguf.fixtureDir=/tmp/gguf-js   (writes llama2-vocab.gguf and gpt2-vocab.gguf from shared data)
 //   2. node tokenize_llama_cpp.mjs /tmp/gguf-js/llama2-vocab.gguf > ../../resources/gguf/llama-cpp-llama2-tokens.json
+//      node tokenize_llama_cpp.mjs /tmp/gguf-js/gpt2-vocab.gguf > ../../resources/gguf/llama-cpp-gpt2-tokens.json
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 
 const TEXTS = ["Hello world", " leading space", "multiple   spaces  ", "newline\nand\ttab", "héllo wörld ñ 日本語 🙂",
