@@ -30,7 +30,7 @@ import java.util.Map;
 
 /**
  * Models in GGUF files, as llama.cpp runs them and its converter ({@code convert_hf_to_gguf.py}) writes them:
- * architecture {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama) read and written, {@code gpt2} read.
+ * architectures {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama) and {@code gpt2}, read and written.
  *
  * <p><b>Names.</b> {@code token_embd}, {@code output_norm}, {@code output} (absent when tied to the embedding), and
  * per layer {@code blk.N.}{@code attn_norm}, {@code attn_q}, {@code attn_k}, {@code attn_v}, {@code attn_output},
@@ -158,50 +158,82 @@ public final class GgufCheckpoint {
     }
 
     /**
-     * Writes a LLaMA model as a {@code llama} GGUF file: norms in F32, 2-D weights as {@code type} (F16 where a
-     * row is not whole blocks of it, as the converter falls back), metadata as the converter writes it, and the
-     * tokenizer's {@code tokenizer.ggml.*} keys when {@code tokenizer} is not null.
+     * Writes a model as a GGUF file, laid out as llama.cpp's converter writes it: a LLaMA as {@code llama}, a GPT as
+     * {@code gpt2} (a GPT without biases gets zero biases, which llama.cpp's gpt2 requires; llama.cpp computes GELU
+     * with the tanh approximation whatever {@link GptConfig#geluTanh()} says). Norms and biases are F32, 2-D weights
+     * {@code type} (F16 where a row is not whole blocks of it, as the converter falls back); the tokenizer's {@code
+     * tokenizer.ggml.*} keys are written when {@code tokenizer} is not null.
      */
     public static void save(CausalLM model, Tokenizer tokenizer, GgufType type, String name, Path out) throws IOException {
-        if (!(model.config() instanceof LlamaConfig c))
-            throw new IllegalArgumentException("GGUF export writes LLaMA models (architecture \"llama\"), not " + model.config());
-        if (type.isQuantized() && type != GgufType.Q8_0 && type != GgufType.Q4_0 || type == null)
+        if (type == null || type.isQuantized() && type != GgufType.Q8_0 && type != GgufType.Q4_0)
             throw new IllegalArgumentException("GGUF export writes f32, f16, bf16, q8_0 or q4_0, not " + type);
         GgufWriter w = new GgufWriter();
-        w.put("general.architecture", GgufValue.string("llama"));
+        Map<String, Tensor> state = model.stateDict();
+        String arch = model.config() instanceof GptConfig ? "gpt2" : "llama";
+        w.put("general.architecture", GgufValue.string(arch));
         w.put("general.type", GgufValue.string("model"));
         w.put("general.name", GgufValue.string(name));
-        w.put("llama.block_count", GgufValue.uint32(c.nLayers()));
-        w.put("llama.context_length", GgufValue.uint32(c.maxSeqLen()));
-        w.put("llama.embedding_length", GgufValue.uint32(c.dim()));
-        w.put("llama.feed_forward_length", GgufValue.uint32(c.hiddenDim()));
-        w.put("llama.attention.head_count", GgufValue.uint32(c.nHeads()));
-        w.put("llama.attention.head_count_kv", GgufValue.uint32(c.nKvHeads()));
-        w.put("llama.rope.freq_base", GgufValue.float32((float) c.ropeTheta()));
-        w.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32((float) c.rmsNormEps()));
-        w.put("general.file_type", GgufValue.uint32(fileType(type)));
-        w.put("llama.vocab_size", GgufValue.uint32(c.vocabSize()));
-        w.put("llama.rope.dimension_count", GgufValue.uint32(c.headDim()));
-        if (tokenizer != null) GgufTokenizers.write(tokenizer, c.vocabSize(), w);
-        w.put("general.quantization_version", GgufValue.uint32(2));
-
-        Map<String, Tensor> state = model.stateDict();
-        boolean permute = c.ropeStyle() == RopeStyle.HALF;
-        for (Map.Entry<String, int[]> e : order(c).entrySet()) {
-            String hf = e.getKey();
-            int[] shape = e.getValue();
-            Tensor t = state.get(hf);
-            if (t == null) throw new IllegalStateException("the model has no tensor " + hf);
-            long[] ne = new long[shape.length];
-            for (int i = 0; i < ne.length; i++) ne[i] = shape[shape.length - 1 - i];
-            GgufType as = shape.length == 1 ? GgufType.F32 : ne[0] % type.blockSize() == 0 ? type : GgufType.F16;
-            boolean q = hf.endsWith("self_attn.q_proj.weight"), k = hf.endsWith("self_attn.k_proj.weight");
-            w.add(ggufName(hf), as, ne, () -> {
-                float[] v = t.contiguous().toFloatArray();
-                return permute && (q || k) ? Models.halfToInterleaved(v, q ? c.nHeads() : c.nKvHeads(), c.headDim(), shape[1]) : v;
-            });
+        switch (model.config()) {
+            case LlamaConfig c -> {
+                w.put("llama.block_count", GgufValue.uint32(c.nLayers()));
+                w.put("llama.context_length", GgufValue.uint32(c.maxSeqLen()));
+                w.put("llama.embedding_length", GgufValue.uint32(c.dim()));
+                w.put("llama.feed_forward_length", GgufValue.uint32(c.hiddenDim()));
+                w.put("llama.attention.head_count", GgufValue.uint32(c.nHeads()));
+                w.put("llama.attention.head_count_kv", GgufValue.uint32(c.nKvHeads()));
+                w.put("llama.rope.freq_base", GgufValue.float32((float) c.ropeTheta()));
+                w.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32((float) c.rmsNormEps()));
+                w.put("general.file_type", GgufValue.uint32(fileType(type)));
+                w.put("llama.vocab_size", GgufValue.uint32(c.vocabSize()));
+                w.put("llama.rope.dimension_count", GgufValue.uint32(c.headDim()));
+                metadataTail(w, tokenizer, c.vocabSize());
+                boolean permute = c.ropeStyle() == RopeStyle.HALF;
+                for (Map.Entry<String, int[]> e : order(c).entrySet()) {
+                    String hf = e.getKey();
+                    int[] shape = e.getValue();
+                    Tensor t = state.get(hf);
+                    if (t == null) throw new IllegalStateException("the model has no tensor " + hf);
+                    boolean q = hf.endsWith("self_attn.q_proj.weight"), k = hf.endsWith("self_attn.k_proj.weight");
+                    add(w, ggufName(hf), shape, type, () -> {
+                        float[] v = t.contiguous().toFloatArray();
+                        return permute && (q || k) ? Models.halfToInterleaved(v, q ? c.nHeads() : c.nKvHeads(), c.headDim(), shape[1]) : v;
+                    });
+                }
+            }
+            case GptConfig c -> {
+                w.put("gpt2.block_count", GgufValue.uint32(c.nLayer()));
+                w.put("gpt2.context_length", GgufValue.uint32(c.blockSize()));
+                w.put("gpt2.embedding_length", GgufValue.uint32(c.nEmbd()));
+                w.put("gpt2.feed_forward_length", GgufValue.uint32(c.mlpDim()));
+                w.put("gpt2.attention.head_count", GgufValue.uint32(c.nHead()));
+                w.put("gpt2.attention.layer_norm_epsilon", GgufValue.float32((float) c.layerNormEps()));
+                w.put("general.file_type", GgufValue.uint32(fileType(type)));
+                metadataTail(w, tokenizer, c.vocabSize());
+                GptConfig withBias = new GptConfig(c.vocabSize(), c.blockSize(), c.nEmbd(), c.nLayer(), c.nHead(), c.dropout(),
+                        true, c.layerNormEps(), c.tieEmbeddings(), c.geluTanh());
+                for (Map.Entry<String, int[]> e : Models.parameterShapes(withBias).entrySet()) {
+                    Tensor t = state.get(e.getKey());
+                    int[] shape = e.getValue();
+                    add(w, rename(e.getKey(), GPT2_NAMES, 0, 1), shape, type,
+                            () -> t == null ? new float[dev.jgrad.core.Shape.numel(shape)] : t.contiguous().toFloatArray());
+                }
+            }
+            default -> throw new IllegalArgumentException("GGUF export writes LLaMA and GPT models, not " + model.config());
         }
         w.write(out);
+    }
+
+    private static void metadataTail(GgufWriter w, Tokenizer tokenizer, int vocab) {
+        if (tokenizer != null) GgufTokenizers.write(tokenizer, vocab, w);
+        w.put("general.quantization_version", GgufValue.uint32(2));
+    }
+
+    /** Adds a tensor of PyTorch shape {@code shape}: 1-D as F32, 2-D as {@code type} or F16 when rows are not whole blocks. */
+    private static void add(GgufWriter w, String name, int[] shape, GgufType type, java.util.function.Supplier<float[]> values) {
+        long[] ne = new long[shape.length];
+        for (int i = 0; i < ne.length; i++) ne[i] = shape[shape.length - 1 - i];
+        GgufType as = shape.length == 1 ? GgufType.F32 : ne[0] % type.blockSize() == 0 ? type : GgufType.F16;
+        w.add(name, as, ne, values);
     }
 
     /** llama.cpp's {@code llama_ftype} for a file whose 2-D weights are {@code type}. */

@@ -143,6 +143,34 @@ class GgufCheckpointTest {
         ModelGoldens.assertClose("GPT-2 Q8_0 in blocks", logits(expected, g.get("ids")), logits(blocks, g.get("ids")), 1e-5);
     }
 
+    @Test
+    void gptModelsRoundTripAsGpt2() throws Exception {
+        Map<String, Tensor> g = ModelGoldens.read("gpt");
+        Tensor ids = g.get("ids");
+        Path f = tmp.resolve("gpt.gguf");
+        GgufCheckpoint.save(ModelGoldens.gpt(), null, GgufType.F32, "gpt", f);
+        CausalLM back = ModelLoader.load(f).model();
+        assertEquals(ModelGoldens.GPT, back.config());
+        assertArrayEquals(logits(ModelGoldens.gpt(), ids).toFloatArray(), logits(back, ids).toFloatArray());
+        try (GgufFile file = GgufFile.open(f); GgufFile ref = GgufFile.open(ModelGoldens.dir().resolve("gguf-py/gpt2-f32.gguf"))) {
+            // the same tensors, names, dimensions and values as llama.cpp's writer gave the same model
+            assertEquals(ref.tensors().size(), file.tensors().size());
+            for (GgufFile.TensorInfo t : ref.tensors()) {
+                assertArrayEquals(t.ne(), file.tensor(t.name()).ne(), t.name());
+                assertArrayEquals(ref.readFloats(t.name()), file.readFloats(t.name()), t.name());
+            }
+            for (String key : ref.metadata().keySet())
+                if (key.startsWith("gpt2.")) assertEquals(ref.get(key), file.get(key), key);
+        }
+        // a GPT without biases gets zero biases (llama.cpp's gpt2 requires them): the same function
+        dev.jgrad.transformer.gpt.GptModel noBias = new dev.jgrad.transformer.gpt.GptModel(
+                new dev.jgrad.transformer.GptConfig(64, 32, 32, 2, 4, 0.0, false, 1e-5, false, true), new Generator(5));
+        noBias.eval();
+        GgufCheckpoint.save(noBias, null, GgufType.F32, "nb", tmp.resolve("nb.gguf"));
+        CausalLM nb = ModelLoader.load(tmp.resolve("nb.gguf")).model();
+        assertArrayEquals(logits(noBias, ids).toFloatArray(), logits(nb, ids).toFloatArray());
+    }
+
     /** The model with every 2-D weight passed through {@code type}'s encoder and decoder. */
     private static LlamaModel rounded(LlamaModel m, GgufType type) {
         for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {

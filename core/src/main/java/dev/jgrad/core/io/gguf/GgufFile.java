@@ -146,8 +146,7 @@ public final class GgufFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            GgufFile g = parse(path, arena, file);
-            return g;
+            return parse(path, arena, file);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
