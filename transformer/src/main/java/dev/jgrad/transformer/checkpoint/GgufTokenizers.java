@@ -21,7 +21,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code tokenizer.ggml.model}: {@code "llama"} (SentencePiece BPE, pieces spelled with ▁, byte pieces
  *       {@code <0xXX>}) or {@code "gpt2"} (byte-level BPE, with {@code tokenizer.ggml.merges}: "left right" in
- *       rank order);</li>
+ *       rank order, and {@code tokenizer.ggml.pre} naming how text is split: "gpt-2" or LLaMA-3's "llama-bpe",
+ *       see {@link ByteLevelBpeTokenizer.PreTokenizer});</li>
  *   <li>{@code tokenizer.ggml.tokens} (STRING array, by id), {@code scores} (FLOAT32), {@code token_type}
  *       (INT32: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte);</li>
  *   <li>{@code bos_token_id}, {@code eos_token_id}, {@code unknown_token_id}, {@code padding_token_id} (UINT32),
@@ -70,7 +71,13 @@ final class GgufTokenizers {
                     }
                     boolean[] special = new boolean[tokens.length];
                     for (int i = 0; i < tokens.length; i++) special[i] = types != null && types[i] != 1 && types[i] != 6;
-                    return ByteLevelBpeTokenizer.fromVocabulary(tokens, special, pairs, source);
+                    GgufValue preValue = g.get("tokenizer.ggml.pre");
+                    String preName = preValue == null ? null : string(g, "tokenizer.ggml.pre");
+                    ByteLevelBpeTokenizer.PreTokenizer pre = ByteLevelBpeTokenizer.PreTokenizer.ofGgufName(preName);
+                    if (pre == null)
+                        throw new GgufFormatException(g.path(), "tokenizer.ggml.pre is \"" + preName + "\"; jgrad splits text as"
+                                + " \"gpt-2\" and \"llama-bpe\" do (give --tokenizer to use another tokenizer)");
+                    return ByteLevelBpeTokenizer.fromVocabulary(tokens, special, pairs, pre, source);
                 }
                 default -> throw new GgufFormatException(g.path(), MODEL + " is \"" + kind
                         + "\"; jgrad reads the \"llama\" (SentencePiece) and \"gpt2\" (byte-level BPE) tokenizers");
@@ -123,7 +130,7 @@ final class GgufTokenizers {
                 String[] merges = new String[bpe.mergeCount()];
                 for (int r = 0; r < merges.length; r++) merges[r] = String.join(" ", bpe.merge(r));
                 w.put(MODEL, GgufValue.string("gpt2"));
-                w.put("tokenizer.ggml.pre", GgufValue.string("gpt-2"));
+                w.put("tokenizer.ggml.pre", GgufValue.string(bpe.preTokenizer().ggufName()));
                 w.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
                 w.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));
                 w.put("tokenizer.ggml.merges", GgufValue.array(GgufValue.Type.STRING, merges));

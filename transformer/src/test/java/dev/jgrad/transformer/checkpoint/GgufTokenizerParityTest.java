@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.core.Generator;
 import dev.jgrad.core.io.gguf.GgufFile;
 import dev.jgrad.core.io.gguf.GgufType;
+import dev.jgrad.core.io.gguf.GgufValue;
+import dev.jgrad.core.io.gguf.GgufWriter;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.transformer.LlamaConfig;
 import dev.jgrad.transformer.llama.LlamaModel;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real vocabularies (LLaMA-2's tokenizer.model, GPT-2's encoder.json + vocab.bpe, from shared data) through GGUF
@@ -75,7 +78,7 @@ class GgufTokenizerParityTest {
         }
         assertEquals(32000, back.vocabSize());
         JsonNode fixture = fixture("llama-cpp-llama2-tokens.json");
-        assertEquals(9, fixture.size());
+        assertEquals(10, fixture.size());
         for (JsonNode t : fixture) {
             String text = t.get("text").asText();
             int[] llamaCpp = ids(t);
@@ -99,11 +102,34 @@ class GgufTokenizerParityTest {
             assertEquals(50000, g.get("tokenizer.ggml.merges").asArray().size());
         }
         JsonNode fixture = fixture("llama-cpp-gpt2-tokens.json");
-        assertEquals(9, fixture.size());
+        assertEquals(10, fixture.size());
         for (JsonNode t : fixture) {
             String text = t.get("text").asText();
             assertArrayEquals(original.encode(text), back.encode(text), "as the original: " + text);
             assertArrayEquals(ids(t), back.encode(text), "as llama.cpp: " + text);
         }
+
+        // The same vocabulary with LLaMA-3's pre-tokenizer ("llama-bpe"), as llama.cpp splits and merges with it
+        Path llama3 = out("gpt2-vocab-llama-bpe.gguf");
+        try (GgufFile g = GgufFile.open(file)) {
+            GgufWriter w = new GgufWriter();
+            g.metadata().forEach(w::put);
+            w.put("tokenizer.ggml.pre", GgufValue.string("llama-bpe"));
+            for (GgufFile.TensorInfo t : g.tensors()) w.add(t.name(), t.type(), t.ne(), () -> g.readFloats(t.name()));
+            w.write(llama3);
+        }
+        try (GgufFile g = GgufFile.open(llama3)) {
+            back = GgufCheckpoint.tokenizer(g);
+        }
+        assertEquals(ByteLevelBpeTokenizer.PreTokenizer.LLAMA3, ((ByteLevelBpeTokenizer) back).preTokenizer());
+        fixture = fixture("llama-cpp-llama-bpe-tokens.json");
+        assertEquals(10, fixture.size());
+        boolean differs = false;
+        for (JsonNode t : fixture) {
+            String text = t.get("text").asText();
+            assertArrayEquals(ids(t), back.encode(text), "as llama.cpp with llama-bpe: " + text);
+            differs |= !java.util.Arrays.equals(original.encode(text), back.encode(text));
+        }
+        assertTrue(differs, "LLaMA-3's splitting differs from GPT-2's on these texts");
     }
 }
