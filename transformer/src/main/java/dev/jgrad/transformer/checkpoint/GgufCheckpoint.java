@@ -48,7 +48,8 @@ import java.util.Map;
  * <p><b>Metadata</b> read: {@code llama.embedding_length}, {@code block_count}, {@code feed_forward_length},
  * {@code context_length}, {@code attention.head_count}, {@code attention.head_count_kv} (default: head_count),
  * {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code rope.dimension_count}
- * (must be the head size); the vocabulary size is the embedding's rows.
+ * (must be the head size); the vocabulary size is the embedding's rows. A file with RoPE scaling ({@code
+ * llama.rope.scaling.type}, or Llama 3.1's {@code rope_freqs} tensor) is refused: jgrad does not implement it.
  *
  * <p><b>Loading</b> reads one tensor at a time and releases its file pages after: linear weights go to
  * {@link GgufLinear}s in their block type or are dequantized to float32 ({@link dev.jgrad.core.io.gguf.GgufBlocks},
