@@ -10,13 +10,13 @@ import java.util.concurrent.Callable;
 
 /** {@code ./jgrad generate}: text (or token ids) from a checkpoint. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate text from a checkpoint: a Hugging Face directory, a llama2.c .bin, or a jgrad checkpoint.")
+        description = "Generate text from a checkpoint: a Hugging Face directory, a llama2.c .bin, a jgrad checkpoint, or a GGUF file.")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
             description = "The model to run; a training run's directory means its best checkpoint (else its last).")
     Path checkpoint;
-    @Option(names = "--format", description = "hf, llama2c or jgrad (default: detected).")
+    @Option(names = "--format", description = "hf, llama2c, jgrad or gguf (default: detected).")
     String format;
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file or directory (default: the checkpoint's own).")
     Path tokenizer;

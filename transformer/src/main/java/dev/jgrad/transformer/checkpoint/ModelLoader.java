@@ -1,6 +1,7 @@
 package dev.jgrad.transformer.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jgrad.core.io.gguf.GgufFile;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.GptConfig;
 import dev.jgrad.transformer.LinearFactory;
@@ -28,21 +29,25 @@ import java.util.Locale;
  *   <li>{@link Format#JGRAD}: a directory written by {@link JgradCheckpoint}; the tokenizer is a tokenizer file in
  *       the directory, else in its parent (where a training run keeps it, beside {@code best/} and {@code last/});
  *       stop token: the tokenizer's EOS.</li>
+ *   <li>{@link Format#GGUF}: a llama.cpp {@code .gguf} file ({@link GgufCheckpoint}, dequantized to float32); the
+ *       tokenizer, BOS/EOS ids and {@code add_bos_token} come from the file's {@code tokenizer.ggml.*} metadata
+ *       (stop tokens: EOS and, if present, {@code eot_token_id}).</li>
  * </ul>
  */
 public final class ModelLoader {
 
     /** Checkpoint formats. */
     public enum Format {
-        HF, LLAMA2C, JGRAD;
+        HF, LLAMA2C, JGRAD, GGUF;
 
-        /** "hf", "llama2c" or "jgrad", any case. */
+        /** "hf", "llama2c", "jgrad" or "gguf", any case. */
         public static Format parse(String name) {
             return switch (name.toLowerCase(Locale.ROOT)) {
                 case "hf", "huggingface" -> HF;
                 case "llama2c", "llama2.c" -> LLAMA2C;
                 case "jgrad" -> JGRAD;
-                default -> throw new IllegalArgumentException("unknown checkpoint format \"" + name + "\" (hf, llama2c or jgrad)");
+                case "gguf" -> GGUF;
+                default -> throw new IllegalArgumentException("unknown checkpoint format \"" + name + "\" (hf, llama2c, jgrad or gguf)");
             };
         }
     }
@@ -64,13 +69,23 @@ public final class ModelLoader {
             throw new CheckpointFormatException(path, "is neither a jgrad checkpoint (training.json) nor a Hugging Face"
                     + " checkpoint (config.json with model.safetensors or model.safetensors.index.json)");
         }
-        if (Files.isRegularFile(path)) return Format.LLAMA2C;
+        if (Files.isRegularFile(path)) return GgufCheckpoint.isGguf(path) ? Format.GGUF : Format.LLAMA2C;
         throw new CheckpointFormatException(path, "does not exist");
     }
 
     /** Loads {@code checkpoint}, detecting its format and finding its tokenizer. */
     public static Loaded load(Path checkpoint) throws IOException {
         return load(checkpoint, null, null);
+    }
+
+    /**
+     * {@link #load(Path, Format, Path)} for generation: a GGUF file's linear weights stay in their ggml blocks
+     * ({@link dev.jgrad.transformer.GgufLinear}, frozen), so a 4-bit model is run at 4 bits; other formats load in
+     * float32.
+     */
+    public static Loaded loadForInference(Path checkpoint, Format format, Path tokenizer) throws IOException {
+        Format f = format == null ? detect(checkpoint) : format;
+        return load(checkpoint, f, tokenizer, f == Format.GGUF ? dev.jgrad.transformer.GgufLinear.FACTORY : LinearFactory.FLOAT);
     }
 
     /** Loads {@code checkpoint} as {@code format} (null: detect) with the tokenizer at {@code tokenizer} (null: find). */
@@ -105,6 +120,24 @@ public final class ModelLoader {
                 Tokenizer tok = tokenizer != null ? tokenizer(tokenizer, null, model)
                         : Files.isRegularFile(sibling) ? checked(Tokenizer.load(sibling), sibling, model) : null;
                 yield new Loaded(model, tok, f, true, 1, 1, new int[] {1});
+            }
+            case GGUF -> {
+                CausalLM model = GgufCheckpoint.load(checkpoint, linears);
+                Tokenizer tok;
+                int bos, eos, eot;
+                boolean addBos;
+                try (GgufFile g = GgufFile.open(checkpoint)) {
+                    tok = tokenizer != null ? tokenizer(tokenizer, null, model) : GgufTokenizers.read(g);
+                    if (tok != null && tokenizer == null) checked(tok, checkpoint, model);
+                    bos = GgufTokenizers.id(g, "tokenizer.ggml.bos_token_id");
+                    eos = GgufTokenizers.id(g, "tokenizer.ggml.eos_token_id");
+                    eot = GgufTokenizers.id(g, "tokenizer.ggml.eot_token_id");
+                    // llama.cpp's default: SentencePiece vocabularies add BOS, byte-level BPE ones do not
+                    boolean spm = g.get(GgufTokenizers.MODEL) != null && "llama".equals(GgufTokenizers.string(g, GgufTokenizers.MODEL));
+                    addBos = bos >= 0 && GgufTokenizers.bool(g, "tokenizer.ggml.add_bos_token", spm);
+                }
+                int[] stops = java.util.stream.IntStream.of(eos, eot).filter(i -> i >= 0).distinct().toArray();
+                yield new Loaded(model, tok, f, addBos, bos, bos >= 0 ? bos : Math.max(eos, 0), stops);
             }
             case JGRAD -> {
                 CausalLM model = JgradCheckpoint.load(checkpoint, linears);

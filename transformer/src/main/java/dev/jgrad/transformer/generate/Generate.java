@@ -100,7 +100,7 @@ public final class Generate {
      * {@code --ids} or without a tokenizer), and a timing line to {@code err}. Returns the result.
      */
     public static TextGenerator.Result run(Options o, PrintStream out, PrintStream err) throws IOException {
-        ModelLoader.Loaded loaded = ModelLoader.load(o.checkpoint(), o.format(), o.tokenizer());
+        ModelLoader.Loaded loaded = ModelLoader.loadForInference(o.checkpoint(), o.format(), o.tokenizer());
         int[] prompt = prompt(o, loaded);
         long seed = o.seed() != null ? o.seed() : System.nanoTime();
         GenerationConfig config = new GenerationConfig(o.steps(), o.temperature(), o.topK(), o.topP(),

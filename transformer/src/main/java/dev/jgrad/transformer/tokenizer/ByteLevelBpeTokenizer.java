@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Byte-level BPE as in GPT-2 (openai/gpt-2's encoder.py, the npm package gpt-3-encoder, Hugging Face's
@@ -50,6 +51,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final int[] mergeResult;
     private final Map<String, Integer> specialTokens;
     private final boolean addPrefixSpace;
+    private final PreTokenizer preTokenizer;
     private final int bosId;
     private final int eosId;
     private final Map<String, Integer> idOfPiece = new java.util.HashMap<>();
@@ -63,6 +65,12 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      */
     ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
                           boolean addPrefixSpace) {
+        this(pieces, special, mergeLeft, mergeRight, mergeResult, addPrefixSpace, PreTokenizer.GPT2);
+    }
+
+    private ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
+                                  boolean addPrefixSpace, PreTokenizer preTokenizer) {
+        this.preTokenizer = preTokenizer;
         this.pieces = pieces.clone();
         this.special = special.clone();
         this.mergeLeft = mergeLeft.clone();
@@ -102,6 +110,60 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     /** GPT-2's pair of files ({@code encoder.json}: token to id; {@code vocab.bpe}: merges in rank order). */
     public static ByteLevelBpeTokenizer fromGpt2Files(Path encoderJson, Path vocabBpe) throws IOException {
         return ByteLevelBpeFiles.readGpt2(encoderJson, vocabBpe);
+    }
+
+    /**
+     * How text is cut into pieces before BPE: GPT-2's expression, or LLaMA-3's (case-insensitive contractions, a
+     * letter run may take one leading non-letter, digits in groups of at most three, newlines kept with the run
+     * before them), which also takes a piece that is a whole token as that token without merging ({@code
+     * ignore_merges}, as Hugging Face's and llama.cpp's LLaMA-3 tokenizers do). Names are llama.cpp's {@code
+     * tokenizer.ggml.pre} values.
+     */
+    public enum PreTokenizer {
+        GPT2("gpt-2", null),
+        LLAMA3("llama-bpe", Pattern.compile("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+                + "| ?[^" + Gpt2PreTokenizer.WHITESPACE + "\\p{L}\\p{N}]+[\\r\\n]*|[" + Gpt2PreTokenizer.WHITESPACE + "]*[\\r\\n]+"
+                + "|[" + Gpt2PreTokenizer.WHITESPACE + "]+(?![^" + Gpt2PreTokenizer.WHITESPACE + "])|[" + Gpt2PreTokenizer.WHITESPACE + "]+"));
+
+        private final String ggufName;
+        private final Pattern pattern;
+
+        PreTokenizer(String ggufName, Pattern pattern) {
+            this.ggufName = ggufName;
+            this.pattern = pattern;
+        }
+
+        /** The {@code tokenizer.ggml.pre} name. */
+        public String ggufName() {
+            return ggufName;
+        }
+
+        /** The pre-tokenizer of a {@code tokenizer.ggml.pre} value (absent: GPT-2's), or null if jgrad has none. */
+        public static PreTokenizer ofGgufName(String name) {
+            if (name == null) return GPT2;
+            return switch (name) {
+                case "default", "gpt-2", "gpt2" -> GPT2;
+                case "llama-bpe", "llama3", "llama-v3" -> LLAMA3;
+                default -> null;
+            };
+        }
+    }
+
+    /**
+     * A tokenizer from its vocabulary (byte-level spellings by id; {@code special} marks added tokens, kept as
+     * literal text) and its merges in rank order, each a pair of pieces (as a GGUF file's {@code
+     * tokenizer.ggml.tokens}, {@code token_type} and {@code merges} carry them), cutting text with {@code pre}.
+     */
+    public static ByteLevelBpeTokenizer fromVocabulary(String[] pieces, boolean[] special, List<String[]> merges,
+                                                       PreTokenizer pre, String source) throws TokenizerFormatException {
+        ByteLevelBpeTokenizer t = ByteLevelBpeFiles.build(pieces, special, merges, false, source);
+        return pre == PreTokenizer.GPT2 ? t : new ByteLevelBpeTokenizer(t.pieces, t.special, t.mergeLeft, t.mergeRight,
+                t.mergeResult, false, pre);
+    }
+
+    /** How this tokenizer cuts text before BPE. */
+    public PreTokenizer preTokenizer() {
+        return preTokenizer;
     }
 
     /** A Hugging Face {@code tokenizer.json} with a BPE model and the ByteLevel pre-tokenizer. */
@@ -217,7 +279,12 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     private void encodeOrdinary(String text, IntList out) {
         String t = addPrefixSpace && !text.isEmpty() && text.charAt(0) != ' ' ? " " + text : text;
-        Gpt2PreTokenizer.split(t, (start, end) -> out.addAll(encodePiece(t, start, end)));
+        if (preTokenizer.pattern == null) {
+            Gpt2PreTokenizer.split(t, (start, end) -> out.addAll(encodePiece(t, start, end)));
+        } else {
+            java.util.regex.Matcher m = preTokenizer.pattern.matcher(t);
+            while (m.find()) out.addAll(encodePiece(t, m.start(), m.end()));
+        }
     }
 
     /** Steps 3–4 of the class comment for one pre-tokenized piece, through the cache. */
@@ -229,6 +296,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             if (cached != null) return cached;
         }
         byte[] bytes = Utf8.encode(text, start, end);
+        if (preTokenizer == PreTokenizer.LLAMA3) {          // ignore_merges: a whole token is taken as it is
+            Integer whole = idOfPiece.get(ByteLevel.encode(bytes));
+            if (whole != null && !special[whole]) return new int[] {whole};
+        }
         int[] ids = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) ids[i] = byteToId[bytes[i] & 0xFF];
         int[] merged = bpe(ids);

@@ -27,7 +27,7 @@ final class Gpt2PreTokenizer {
         void accept(int start, int end);
     }
 
-    private static final String WHITESPACE =
+    static final String WHITESPACE =
             "\\t\\n\\x0B\\f\\r\\x20\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
     /** The GPT-2 expression with {@code \s} spelled out as JavaScript's whitespace class. */
     static final Pattern PATTERN = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+"

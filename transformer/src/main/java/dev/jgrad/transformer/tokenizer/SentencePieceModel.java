@@ -41,6 +41,16 @@ public final class SentencePieceModel {
             this.protoNumber = protoNumber;
         }
 
+        /** The type's number in SentencePiece's protobuf and in GGUF's {@code tokenizer.ggml.token_type}. */
+        public int number() {
+            return protoNumber;
+        }
+
+        /** The type of a protobuf / GGUF number, or null. */
+        public static PieceType ofNumber(int n) {
+            return ofProtoNumber(n);
+        }
+
         static PieceType ofProtoNumber(int n) {
             for (PieceType t : values()) if (t.protoNumber == n) return t;
             return null;
@@ -225,6 +235,28 @@ public final class SentencePieceModel {
 
     // ---------------------------------------------------------------------------------------------------
     // tokenizer.bin (llama2.c)
+
+    /**
+     * A BPE model given piece by piece, as a GGUF file's {@code tokenizer.ggml.*} arrays carry it (llama.cpp's
+     * "llama" tokenizer): identity normalizer, whitespace kept as it is, {@code addDummyPrefix} as the file says,
+     * byte fallback when all 256 {@code <0xXX>} pieces are present; {@code bosId} and {@code eosId} (or -1) name
+     * the control pieces that start and end a text. {@code source} names the origin in error messages.
+     */
+    public static SentencePieceModel fromPieces(List<Piece> pieces, boolean addDummyPrefix, int bosId, int eosId,
+                                                String source) throws TokenizerFormatException {
+        Builder b = new Builder(source);
+        b.modelType = MODEL_TYPE_BPE;
+        b.normalizerName = "identity";
+        b.removeExtraWhitespaces = false;
+        b.addDummyPrefix = addDummyPrefix;
+        b.pieces.addAll(pieces);
+        int bytePieces = 0;
+        for (Piece p : pieces) if (p.type() == PieceType.BYTE) bytePieces++;
+        b.byteFallback = bytePieces == 256;
+        if (bosId >= 0 && bosId < pieces.size()) b.bosPiece = pieces.get(bosId).text();
+        if (eosId >= 0 && eosId < pieces.size()) b.eosPiece = pieces.get(eosId).text();
+        return b.build();
+    }
 
     /** Reads llama2.c's {@code tokenizer.bin}. */
     public static SentencePieceModel readLlama2cBin(Path path) throws IOException {
