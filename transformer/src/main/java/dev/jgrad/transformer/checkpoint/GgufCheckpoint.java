@@ -149,7 +149,7 @@ public final class GgufCheckpoint {
                         throw new GgufFormatException(file, "tensor \"" + name + "\" has " + t.byteSize() + " bytes, more than a Java array holds");
                     q.setWeight(t.type(), g.segment(name).toArray(ValueLayout.JAVA_BYTE));   // the file's blocks, as they are
                 } else {
-                    Models.fill(model, params, e.getKey(), e.getValue(), dst -> g.readFloats(name, dst, 0), scratch);
+                    Models.fill(model, params, e.getKey(), e.getValue(), dst -> g.readFloats(name, dst, 0), scratch, file);
                 }
                 g.release(name);
             }
