@@ -1,0 +1,193 @@
+package dev.jgrad.transformer.chat;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.jgrad.transformer.tokenizer.TokenizerConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A model's chat template: the Jinja program, shipped in {@code tokenizer_config.json} as {@code chat_template},
+ * that turns a list of messages into the exact prompt text the model was trained on. Rendering it the way
+ * Hugging Face's {@code apply_chat_template} does is what makes a fine-tune (and later inference) speak the
+ * format the base model knows.
+ *
+ * <p>The Jinja engine is HubSpot's Jinjava, configured like Hugging Face's environment: {@code trim_blocks} and
+ * {@code lstrip_blocks} on, loop controls ({@code break}, {@code continue}) and {@code namespace()} available.
+ * On top of Jinja the templates expect these names, which {@link #render} provides:
+ * <ul>
+ *   <li>{@code messages}: a list of {@code {"role", "content"}} maps;</li>
+ *   <li>{@code add_generation_prompt}: whether to end with the header that opens the assistant's turn;</li>
+ *   <li>{@code bos_token}, {@code eos_token}: the spellings of the special tokens;</li>
+ *   <li>{@code raise_exception(message)}: aborts rendering; surfaces here as a {@link ChatTemplateException}
+ *       carrying the template's message;</li>
+ *   <li>{@code strftime_now(format)}: today's date in a Python {@code strftime} format;</li>
+ *   <li>the filter {@code tojson}, with Python's {@code json.dumps} spacing and {@code indent=}.</li>
+ * </ul>
+ * Python string methods other than those Java's {@code String} shares ({@code strip()}) are not available;
+ * the Jinja filters ({@code trim}, {@code upper}, {@code replace}...) are.
+ *
+ * <p>Immutable and safe to share between threads.
+ */
+public final class ChatTemplate {
+
+    /** Built-in templates, for a model whose tokenizer files carry none. */
+    public enum Format {
+        /** {@code <s>[INST] <<SYS>>...<</SYS>> user [/INST] answer </s>}. */
+        LLAMA_2("llama-2"),
+        /** {@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>}. */
+        LLAMA_3("llama-3"),
+        /** {@code <|im_start|>role\ncontent<|im_end|>\n}. */
+        CHATML("chatml"),
+        /** {@code <s>[INST] user [/INST]answer</s>}. */
+        MISTRAL("mistral");
+
+        private final String id;
+
+        Format(String id) {
+            this.id = id;
+        }
+
+        /** The name used on the command line and in the resource file name: "llama-3", "chatml"... */
+        public String id() {
+            return id;
+        }
+
+        /** The Jinja source of this format. */
+        public String source() {
+            String resource = id + ".jinja";
+            try (InputStream in = ChatTemplate.class.getResourceAsStream(resource)) {
+                if (in == null) throw new IllegalStateException("missing resource " + resource);
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The format named {@code id} ("llama-2", "llama-3", "chatml", "mistral"). */
+        public static Format of(String id) {
+            for (Format f : values()) if (f.id.equals(id.toLowerCase(Locale.ROOT))) return f;
+            throw new IllegalArgumentException("unknown chat format '" + id + "' (known: llama-2, llama-3, chatml, mistral)");
+        }
+    }
+
+    private static final Jinjava JINJA = createEngine();
+
+    private final String source;
+    private final String bosToken;
+    private final String eosToken;
+
+    /**
+     * @param source   the Jinja program
+     * @param bosToken what {@code bos_token} renders as ("" when the model has none)
+     * @param eosToken what {@code eos_token} renders as ("" when the model has none)
+     */
+    public ChatTemplate(String source, String bosToken, String eosToken) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.bosToken = Objects.requireNonNull(bosToken, "bosToken");
+        this.eosToken = Objects.requireNonNull(eosToken, "eosToken");
+    }
+
+    /** A built-in format with the given special-token spellings. */
+    public static ChatTemplate of(Format format, String bosToken, String eosToken) {
+        return new ChatTemplate(format.source(), bosToken, eosToken);
+    }
+
+    /**
+     * The template of a model: its {@code tokenizer_config.json}'s {@code chat_template} when it has one, else
+     * {@code fallback} (with the file's BOS/EOS spellings).
+     *
+     * @throws IllegalArgumentException if the file has no template and {@code fallback} is null
+     */
+    public static ChatTemplate of(TokenizerConfig config, Format fallback) {
+        if (config.chatTemplate().isPresent())
+            return new ChatTemplate(config.chatTemplate().get(), config.bosToken(), config.eosToken());
+        if (fallback == null)
+            throw new IllegalArgumentException("the model's tokenizer_config.json has no chat_template; name a built-in"
+                    + " format (llama-2, llama-3, chatml, mistral)");
+        return of(fallback, config.bosToken(), config.eosToken());
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public String bosToken() {
+        return bosToken;
+    }
+
+    public String eosToken() {
+        return eosToken;
+    }
+
+    /**
+     * The prompt text of {@code messages}.
+     *
+     * @param addGenerationPrompt end with the opening of an assistant turn, for generation
+     * @throws ChatTemplateException if the template is malformed or refuses the conversation
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, Map.of());
+    }
+
+    /**
+     * As {@link #render(List, boolean)}, with extra variables some templates read ({@code tools},
+     * {@code date_string}, ...). Extra variables never override the standard ones.
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> extra) {
+        List<Map<String, Object>> turns = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) {
+            Map<String, Object> turn = new LinkedHashMap<>();
+            turn.put("role", m.role());
+            turn.put("content", m.content());
+            turns.add(turn);
+        }
+        Map<String, Object> context = new HashMap<>(extra);
+        context.put("messages", turns);
+        context.put("add_generation_prompt", addGenerationPrompt);
+        context.put("bos_token", bosToken);
+        context.put("eos_token", eosToken);
+        RenderResult result = JINJA.renderForResult(source, context);
+        for (TemplateError error : result.getErrors()) {
+            if (error.getSeverity() != TemplateError.ErrorType.FATAL) continue;
+            for (Throwable t = error.getException(); t != null; t = t.getCause())
+                if (t instanceof Raised raised) throw new ChatTemplateException(raised.getMessage());
+            throw new ChatTemplateException("chat template error at line " + error.getLineno() + ": " + error.getMessage());
+        }
+        return result.getOutput();
+    }
+
+    private static Jinjava createEngine() {
+        Jinjava engine = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        engine.getGlobalContext().registerFunction(
+                new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+        engine.getGlobalContext().registerFunction(
+                new ELFunctionDefinition("", "strftime_now", ChatTemplateFunctions.class, "strftimeNow", String.class));
+        engine.getGlobalContext().registerFilter(new ChatTemplateFunctions.ToJson());
+        return engine;
+    }
+
+    /** {@code raise_exception(message)}: Jinjava records the throw as a fatal error, which render re-throws. */
+    public static String raiseException(String message) {
+        throw new Raised(message);
+    }
+
+    private static final class Raised extends RuntimeException {
+        Raised(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
