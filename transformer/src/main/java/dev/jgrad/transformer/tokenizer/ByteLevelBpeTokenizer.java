@@ -151,6 +151,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     /** Special (added) tokens, text to id, in id order. */
+    @Override
     public Map<String, Integer> specialTokens() {
         return specialTokens;
     }
@@ -185,33 +186,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     public int[] encode(String text) {
         IntList out = new IntList(text.length() / 3 + 4);
         encodeOrdinary(text, out);
-        return out.toArray();
-    }
-
-    /**
-     * Like {@link #encode}, but an exact occurrence of a special token's text (e.g. {@code <|endoftext|>})
-     * becomes that token's id; the text between occurrences is encoded normally. At each position the
-     * longest special token wins.
-     */
-    public int[] encodeWithSpecialTokens(String text) {
-        IntList out = new IntList(text.length() / 3 + 4);
-        int from = 0;
-        int i = 0;
-        while (i < text.length()) {
-            String match = null;
-            for (String s : specialTokens.keySet()) {
-                if (text.startsWith(s, i) && (match == null || s.length() > match.length())) match = s;
-            }
-            if (match == null) {
-                i++;
-                continue;
-            }
-            encodeOrdinary(text.substring(from, i), out);
-            out.add(specialTokens.get(match));
-            i += match.length();
-            from = i;
-        }
-        encodeOrdinary(text.substring(from), out);
         return out.toArray();
     }
 
