@@ -5,7 +5,7 @@ package dev.jgrad.transformer.chat;
  * template itself refuses with {@code raise_exception} (roles that do not alternate, a system turn the model
  * does not support). The message is the template's own where it gave one.
  */
-public final class ChatTemplateException extends RuntimeException {
+public final class ChatTemplateException extends IllegalArgumentException {
     public ChatTemplateException(String message) {
         super(message);
     }
