@@ -4,6 +4,7 @@ import dev.jgrad.nn.data.Deduplicator;
 import dev.jgrad.nn.data.DocumentSplit;
 import dev.jgrad.nn.data.TextCleaner;
 import dev.jgrad.nn.data.TokenSource;
+import dev.jgrad.optim.train.TrainerCallback;
 import dev.jgrad.quant.QuantizedModels;
 import dev.jgrad.quant.qlora.QLoraFineTune;
 import dev.jgrad.transformer.CausalLM;
@@ -39,6 +40,11 @@ public final class FineTuning {
                                            QLoraFineTune.Options options, String baseName) throws IOException {
         return QLoraFineTune.run(model, train, validation, original, options, baseName,
                 options.runDir() == null ? List.of() : List.of(new PlotWriter(options.runDir())));
+    }
+
+    /** The callback that draws the loss curves into {@code runDir/loss.png} as training goes. */
+    public static TrainerCallback lossPlot(Path runDir) {
+        return new PlotWriter(runDir);
     }
 
     /** The memory of the base: float32 against 4-bit, and what trains. */

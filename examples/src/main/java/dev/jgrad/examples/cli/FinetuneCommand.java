@@ -8,7 +8,9 @@ import dev.jgrad.quant.lora.LoraConfig;
 import dev.jgrad.quant.qlora.QLoraFineTune;
 import dev.jgrad.transformer.checkpoint.ModelLoader;
 import dev.jgrad.transformer.data.LanguageModelData;
+import dev.jgrad.transformer.data.InstructionFormat;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -27,7 +29,8 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "CHECKPOINT", description = "The base model: HF directory, llama2.c .bin or jgrad checkpoint.")
     Path base;
-    @Option(names = "--format", description = "hf, llama2c or jgrad (default: detected).")
+    @Option(names = "--format", description = "Checkpoint format hf, llama2c or jgrad (default: detected); or chat, alpaca or completion:"
+            + " --data is instruction JSONL, rendered through the chat template, trained on assistant tokens only.")
     String format;
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the checkpoint's own).")
     Path tokenizer;
@@ -85,8 +88,12 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/finetune-TIMESTAMP).")
     Path out;
 
+    @Mixin
+    InstructionOptions instruction;
+
     @Override
     public Integer call() throws Exception {
+        if (format != null && InstructionFormat.isName(format)) return InstructionTuning.run(this);
         Path runDir = out != null ? out : Runs.newRunDir("finetune");
         QuantSpec spec = quant.equalsIgnoreCase("none") ? null : QuantSpec.of(quant, blocksize, doubleQuant);
         LoraConfig lora = LoraConfig.of(r, alpha, dropout, targets, rslora);

@@ -66,6 +66,16 @@ public final class InstructionEncoder {
         return tokenizer.encodeWithSpecialTokens(template.render(messages, true));
     }
 
+    /**
+     * The special tokens that end an assistant turn in this template ({@code <|im_end|>}, {@code <|eot_id|>},
+     * {@code </s>}...): the special tokens labelled in a one-turn probe conversation. Generation stops at them.
+     */
+    public int[] endOfTurnTokens() {
+        SftExample probe = encode(List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello")));
+        java.util.Set<Integer> specials = new java.util.HashSet<>(tokenizer.specialTokens().values());
+        return java.util.Arrays.stream(probe.labels()).filter(specials::contains).distinct().toArray();
+    }
+
     private static int commonPrefix(int[] a, int[] b) {
         int n = Math.min(a.length, b.length);
         int i = 0;

@@ -119,6 +119,7 @@ class InstructionDataTest {
             }
         }
         assertEquals(List.of("four.<|im_end|>\n", "blue<|im_end|>\n"), runs);
+        assertArrayEquals(new int[] {TOKENIZER.specialTokens().get("<|im_end|>")}, ENCODER.endOfTurnTokens());
         // everything before the first answer is the prompt, unlabelled
         int promptLength = ENCODER.encodePrompt(CONVERSATION.subList(0, 2)).length;
         for (int t = 0; t < promptLength; t++) assertEquals(SftExample.IGNORE, labels[t], "prompt token " + t);

@@ -1,0 +1,137 @@
+package dev.jgrad.examples.cli;
+
+import dev.jgrad.core.Generator;
+import dev.jgrad.examples.FineTuning;
+import dev.jgrad.quant.QuantSpec;
+import dev.jgrad.quant.QuantizedModels;
+import dev.jgrad.quant.lora.LoraConfig;
+import dev.jgrad.quant.qlora.InstructionFineTune;
+import dev.jgrad.transformer.chat.ChatMessage;
+import dev.jgrad.transformer.chat.ChatTemplate;
+import dev.jgrad.transformer.checkpoint.ModelLoader;
+import dev.jgrad.transformer.data.InstructionData;
+import dev.jgrad.transformer.data.InstructionEncoder;
+import dev.jgrad.transformer.data.InstructionFormat;
+import dev.jgrad.transformer.data.InstructionRecords;
+import dev.jgrad.transformer.eval.AnswerMetrics;
+import dev.jgrad.transformer.tokenizer.Tokenizer;
+import dev.jgrad.transformer.tokenizer.TokenizerConfig;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * {@code ./jgrad finetune --format chat|alpaca|completion}: instruction tuning. Reads the JSONL records, renders
+ * them through the model's chat template (or a built-in one), trains with the loss on assistant tokens only
+ * (QLoRA by default, LoRA with {@code --quant none}, every weight with {@code --full}) and prints the validation
+ * loss and the answer scores before and after, with a table of prompts and answers (also written to
+ * {@code OUT/answers.md}).
+ */
+final class InstructionTuning {
+
+    private InstructionTuning() {}
+
+    static int run(FinetuneCommand c) throws IOException {
+        InstructionFormat dataFormat = InstructionFormat.parse(c.format);
+        InstructionOptions io = c.instruction;
+        InstructionFineTune.Method method = io.full ? InstructionFineTune.Method.FULL
+                : c.quant.equalsIgnoreCase("none") ? InstructionFineTune.Method.LORA : InstructionFineTune.Method.QLORA;
+        QuantSpec spec = method == InstructionFineTune.Method.QLORA ? QuantSpec.of(c.quant, c.blocksize, c.doubleQuant) : null;
+        LoraConfig lora = method == InstructionFineTune.Method.FULL ? null : LoraConfig.of(c.r, c.alpha, c.dropout, c.targets, c.rslora);
+        Path runDir = c.out != null ? c.out : Runs.newRunDir("finetune");
+        InstructionFineTune.Options o = new InstructionFineTune.Options(method, lora, c.steps, c.batch, c.lr,
+                c.minLr != null ? c.minLr : c.lr / 10, c.warmup, c.weightDecay, c.clip, c.evalInterval, c.evalBatches,
+                c.patience, io.evalAnswers, io.maxNewTokens, c.seed, runDir, Runs.interactive());
+        List<List<ChatMessage>> records = InstructionRecords.read(Path.of(c.data), dataFormat);
+
+        System.out.println("loading " + c.base + (spec == null ? " (float32)" : " quantized while loading: " + spec));
+        ModelLoader.Loaded loaded = spec == null ? ModelLoader.load(c.base, null, c.tokenizer)
+                : QuantizedModels.load(c.base, null, c.tokenizer, spec);
+        if (loaded.tokenizer() == null)
+            throw new IllegalArgumentException("no tokenizer found beside " + c.base + ": give --tokenizer");
+        System.out.println("      " + loaded.model().config());
+        ChatTemplate template = template(io.chatTemplate, loaded.tokenizer(), c.base, c.tokenizer);
+        InstructionEncoder encoder = new InstructionEncoder(template, loaded.tokenizer());
+        int maxLength = Math.min(io.maxLength, loaded.model().maxSequenceLength());
+        InstructionData.Prepared data = InstructionData.prepare(records, encoder, maxLength, io.validationFraction, c.seed);
+        InstructionData.Report r = data.report();
+        System.out.printf(Locale.ROOT, "data: %d %s records -> %d train / %d validation examples (%,d / %,d assistant tokens);"
+                        + " %d truncated to %d tokens, %d dropped (prompt fills the window), %d dropped (empty answer)%n",
+                r.records(), dataFormat, data.train().size(), data.validation().size(), r.trainTargets(),
+                r.validationTargets(), r.truncated(), maxLength, r.droppedTooLong(), r.droppedNoAnswer());
+        loaded.model().gradientCheckpointing(c.gradientCheckpointing);
+        int[] stops = IntStream.concat(IntStream.of(loaded.stopTokens()), IntStream.of(encoder.endOfTurnTokens()))
+                .distinct().toArray();
+        System.out.println("method: " + method + (lora == null ? "" : ", " + lora));
+        InstructionFineTune.Report rep = InstructionFineTune.run(loaded.model(), encoder, data, o, stops,
+                c.base.toString(), List.of(FineTuning.lossPlot(runDir)));
+        String table = report(rep);
+        System.out.print(table);
+        Files.writeString(runDir.resolve("answers.md"), table, StandardCharsets.UTF_8);
+        System.out.println((method == InstructionFineTune.Method.FULL ? "model (jgrad checkpoint): " : "adapter (PEFT format): ")
+                + rep.saved());
+        return 0;
+    }
+
+    /**
+     * {@code --chat-template}: a built-in name or a Jinja file; without it, the {@code chat_template} of the
+     * {@code tokenizer_config.json} next to the model or the tokenizer. BOS/EOS spellings come from that file when
+     * there is one, else from the tokenizer's BOS and EOS pieces.
+     */
+    static ChatTemplate template(String option, Tokenizer tokenizer, Path base, Path tokenizerPath) throws IOException {
+        TokenizerConfig config = null;
+        for (Path p : new Path[] {base, tokenizerPath}) {
+            if (p == null) continue;
+            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
+            if (dir != null && Files.isRegularFile(dir.resolve(TokenizerConfig.FILE_NAME))) {
+                config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME));
+                break;
+            }
+        }
+        String bos = config != null ? config.bosToken() : tokenizer.bosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.bosId());
+        String eos = config != null ? config.eosToken() : tokenizer.eosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.eosId());
+        if (option != null) {
+            Path file = Path.of(option);
+            if (Files.isRegularFile(file)) return new ChatTemplate(Files.readString(file, StandardCharsets.UTF_8), bos, eos);
+            if (option.contains("/") || option.endsWith(".jinja"))
+                throw new IllegalArgumentException("no chat template file " + option);
+            return ChatTemplate.of(ChatTemplate.Format.of(option), bos, eos);
+        }
+        if (config != null && config.chatTemplate().isPresent())
+            return new ChatTemplate(config.chatTemplate().get(), bos, eos);
+        throw new IllegalArgumentException("the model has no chat template (no chat_template in a tokenizer_config.json beside it);"
+                + " give --chat-template llama-2, llama-3, chatml, mistral or a Jinja file");
+    }
+
+    /** Validation loss and scores before and after, and the table of prompts and answers, as Markdown. */
+    static String report(InstructionFineTune.Report rep) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n| | before | after |%n|---|---|---|%n"));
+        sb.append(String.format(Locale.ROOT, "| validation loss (assistant tokens) | %.4f | %.4f |%n",
+                rep.validationLossBefore(), rep.validationLossAfter()));
+        AnswerMetrics.Scores b = rep.before(), a = rep.after();
+        sb.append(String.format(Locale.ROOT, "| exact match (%d answers) | %.3f | %.3f |%n", rep.answers().size(), b.exactMatch(), a.exactMatch()));
+        sb.append(String.format(Locale.ROOT, "| token F1 | %.3f | %.3f |%n", b.f1(), a.f1()));
+        sb.append(String.format(Locale.ROOT, "| ROUGE-L | %.3f | %.3f |%n", b.rougeL(), a.rougeL()));
+        if (!rep.answers().isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%n| prompt | reference | before | after |%n|---|---|---|---|%n"));
+            for (InstructionFineTune.Answer ans : rep.answers()) {
+                String prompt = ans.prompt().isEmpty() ? "" : ans.prompt().get(ans.prompt().size() - 1).content();
+                sb.append("| ").append(cell(prompt)).append(" | ").append(cell(ans.reference())).append(" | ")
+                        .append(cell(ans.before())).append(" | ").append(cell(ans.after())).append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String cell(String s) {
+        String one = s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ");
+        return one.length() > 80 ? one.substring(0, 77) + "..." : one;
+    }
+}
