@@ -143,6 +143,12 @@ final class ByteLevelBpeFiles {
     }
 
     static ByteLevelBpeTokenizer fromHuggingFaceTree(JsonNode root, String source) throws TokenizerFormatException {
+        return fromHuggingFaceTree(root, source, "", "");
+    }
+
+    /** As above, BOS and EOS being the tokens a {@code tokenizer_config.json} names ("": by name). */
+    static ByteLevelBpeTokenizer fromHuggingFaceTree(JsonNode root, String source, String bosToken, String eosToken)
+            throws TokenizerFormatException {
         JsonNode model = root.path("model");
         if (!model.isObject()) throw new TokenizerFormatException(source + ": no \"model\" object");
         String type = model.path("type").asText("");
@@ -232,7 +238,7 @@ final class ByteLevelBpeFiles {
                 throw new TokenizerFormatException(source + ": model.merges[" + i + "] is neither \"a b\" nor [\"a\", \"b\"]");
             }
         }
-        return build(pieces, special, merges, splitting, source);
+        return build(pieces, special, merges, splitting, bosToken, eosToken, source);
     }
 
     /**
@@ -284,6 +290,11 @@ final class ByteLevelBpeFiles {
     /** Resolves merges to ids and checks them; a later duplicate of a merge overrides the earlier rank, as in encoder.py. */
     static ByteLevelBpeTokenizer build(String[] pieces, boolean[] special, List<String[]> merges,
                                        ByteLevelSplitting splitting, String source) throws TokenizerFormatException {
+        return build(pieces, special, merges, splitting, "", "", source);
+    }
+
+    static ByteLevelBpeTokenizer build(String[] pieces, boolean[] special, List<String[]> merges, ByteLevelSplitting splitting,
+                                       String bosToken, String eosToken, String source) throws TokenizerFormatException {
         Map<String, Integer> idOf = new HashMap<>();
         for (int id = 0; id < pieces.length; id++) {
             if (!special[id] && ByteLevel.decode(pieces[id]) == null) {
@@ -311,7 +322,7 @@ final class ByteLevelBpeFiles {
             result[r] = ir;
         }
         try {
-            return new ByteLevelBpeTokenizer(pieces, special, left, right, result, splitting);
+            return new ByteLevelBpeTokenizer(pieces, special, left, right, result, splitting, bosToken, eosToken);
         } catch (IllegalArgumentException e) {
             throw new TokenizerFormatException(source + ": " + e.getMessage());
         }

@@ -70,12 +70,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
                           boolean addPrefixSpace) {
         this(pieces, special, mergeLeft, mergeRight, mergeResult,
-                new ByteLevelSplitting(false, addPrefixSpace, null, false));
+                new ByteLevelSplitting(false, addPrefixSpace, null, false), "", "");
     }
 
-    /** As above, with the normalizer, pre-tokenizer and {@code ignore_merges} of {@code splitting}. */
+    /**
+     * As above, with the normalizer, pre-tokenizer and {@code ignore_merges} of {@code splitting}, and the BOS and
+     * EOS spellings a {@code tokenizer_config.json} names ("" when unknown: then {@code <|endoftext|>} is both,
+     * else {@code <s>} / {@code <|begin_of_text|>} and {@code </s>} / {@code <|end_of_text|>}).
+     */
     ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
-                          ByteLevelSplitting splitting) {
+                          ByteLevelSplitting splitting, String bosToken, String eosToken) {
         this.pieces = pieces.clone();
         this.special = special.clone();
         this.mergeLeft = mergeLeft.clone();
@@ -109,8 +113,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         for (int r = 0; r < mergeLeft.length; r++) ranks.put(mergeLeft[r], mergeRight[r], r);
         specialTokens = Collections.unmodifiableMap(specials);
         Integer eot = specials.get("<|endoftext|>");
-        bosId = eot != null ? eot : specials.getOrDefault("<s>", specials.getOrDefault("<|begin_of_text|>", NO_ID));
-        eosId = eot != null ? eot : specials.getOrDefault("</s>", specials.getOrDefault("<|end_of_text|>", NO_ID));
+        bosId = !bosToken.isEmpty() && specials.containsKey(bosToken) ? specials.get(bosToken)
+                : eot != null ? eot : specials.getOrDefault("<s>", specials.getOrDefault("<|begin_of_text|>", NO_ID));
+        eosId = !eosToken.isEmpty() && specials.containsKey(eosToken) ? specials.get(eosToken)
+                : eot != null ? eot : specials.getOrDefault("</s>", specials.getOrDefault("<|end_of_text|>", NO_ID));
     }
 
     /** GPT-2's pair of files ({@code encoder.json}: token to id; {@code vocab.bpe}: merges in rank order). */

@@ -69,6 +69,17 @@ class SplitBpeParityTest {
     }
 
     @Test
+    void tokenizerConfigBesideTheFileNamesBosAndEos(@TempDir Path dir) throws IOException {
+        Path json = resourcePath("qwen2-style.tokenizer.json", dir);
+        Tokenizer byName = Tokenizer.load(json);
+        assertEquals("<|end_of_text|>", byName.piece(byName.eosId()));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": null, \"eos_token\": \"<|eot_id|>\"}");
+        Tokenizer configured = Tokenizer.load(json);
+        assertEquals("<|eot_id|>", configured.piece(configured.eosId()));
+        assertEquals("<|begin_of_text|>", configured.piece(configured.bosId()), "no bos_token: found by name");
+    }
+
+    @Test
     void savedTokenizerJsonKeepsThePreTokenizer(@TempDir Path dir) throws IOException {
         for (String name : new String[] {"llama3-subset.tokenizer.json", "qwen2-style.tokenizer.json"}) {
             ByteLevelBpeTokenizer t = ByteLevelBpeTokenizer.fromHuggingFaceJson(resourcePath(name, dir));
