@@ -1,6 +1,5 @@
 package dev.jgrad.examples.cli;
 
-import dev.jgrad.core.Generator;
 import dev.jgrad.examples.FineTuning;
 import dev.jgrad.quant.QuantSpec;
 import dev.jgrad.quant.QuantizedModels;
@@ -14,11 +13,8 @@ import dev.jgrad.transformer.data.InstructionEncoder;
 import dev.jgrad.transformer.data.InstructionFormat;
 import dev.jgrad.transformer.data.InstructionRecords;
 import dev.jgrad.transformer.eval.AnswerMetrics;
-import dev.jgrad.transformer.tokenizer.Tokenizer;
-import dev.jgrad.transformer.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +52,7 @@ final class InstructionTuning {
         if (loaded.tokenizer() == null)
             throw new IllegalArgumentException("no tokenizer found beside " + c.base + ": give --tokenizer");
         System.out.println("      " + loaded.model().config());
-        ChatTemplate template = template(io.chatTemplate, loaded.tokenizer(), c.base, c.tokenizer);
+        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), io.chatTemplate, c.base, c.tokenizer);
         InstructionEncoder encoder = new InstructionEncoder(template, loaded.tokenizer());
         int maxLength = Math.min(io.maxLength, loaded.model().maxSequenceLength());
         InstructionData.Prepared data = InstructionData.prepare(records, encoder, maxLength, io.validationFraction, c.seed);
@@ -77,36 +73,6 @@ final class InstructionTuning {
         System.out.println((method == InstructionFineTune.Method.FULL ? "model (jgrad checkpoint): " : "adapter (PEFT format): ")
                 + rep.saved());
         return 0;
-    }
-
-    /**
-     * {@code --chat-template}: a built-in name or a Jinja file; without it, the {@code chat_template} of the
-     * {@code tokenizer_config.json} next to the model or the tokenizer. BOS/EOS spellings come from that file when
-     * there is one, else from the tokenizer's BOS and EOS pieces.
-     */
-    static ChatTemplate template(String option, Tokenizer tokenizer, Path base, Path tokenizerPath) throws IOException {
-        TokenizerConfig config = null;
-        for (Path p : new Path[] {base, tokenizerPath}) {
-            if (p == null) continue;
-            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
-            if (dir != null && Files.isRegularFile(dir.resolve(TokenizerConfig.FILE_NAME))) {
-                config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME));
-                break;
-            }
-        }
-        String bos = config != null ? config.bosToken() : tokenizer.bosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.bosId());
-        String eos = config != null ? config.eosToken() : tokenizer.eosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.eosId());
-        if (option != null) {
-            Path file = Path.of(option);
-            if (Files.isRegularFile(file)) return new ChatTemplate(Files.readString(file, StandardCharsets.UTF_8), bos, eos);
-            if (option.contains("/") || option.endsWith(".jinja"))
-                throw new IllegalArgumentException("no chat template file " + option);
-            return ChatTemplate.of(ChatTemplate.Format.of(option), bos, eos);
-        }
-        if (config != null && config.chatTemplate().isPresent())
-            return new ChatTemplate(config.chatTemplate().get(), bos, eos);
-        throw new IllegalArgumentException("the model has no chat template (no chat_template in a tokenizer_config.json beside it);"
-                + " give --chat-template llama-2, llama-3, chatml, mistral or a Jinja file");
     }
 
     /** Validation loss and scores before and after, and the table of prompts and answers, as Markdown. */

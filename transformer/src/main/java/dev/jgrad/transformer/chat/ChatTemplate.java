@@ -5,12 +5,15 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.jgrad.transformer.tokenizer.Tokenizer;
 import dev.jgrad.transformer.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -119,6 +122,40 @@ public final class ChatTemplate {
             throw new IllegalArgumentException("the model's tokenizer_config.json has no chat_template; name a built-in"
                     + " format (llama-2, llama-3, chatml, mistral)");
         return of(fallback, config.bosToken(), config.eosToken());
+    }
+
+    /**
+     * The chat template to use with a model, as {@code ./jgrad finetune} and an inference server pick it:
+     * {@code nameOrFile} when given (a built-in format's name, or a Jinja file), else the {@code chat_template}
+     * of the first {@code tokenizer_config.json} found in (or beside) {@code places}. BOS and EOS spellings come
+     * from that file when there is one, else from the tokenizer's BOS and EOS pieces.
+     *
+     * @param nameOrFile "llama-2", "llama-3", "chatml", "mistral", a path to a Jinja file, or null
+     * @param places     the model's directory, its tokenizer file...; null entries are skipped
+     * @throws IllegalArgumentException if no template is named and none is found, naming the way to give one
+     */
+    public static ChatTemplate forModel(Tokenizer tokenizer, String nameOrFile, Path... places) throws IOException {
+        TokenizerConfig config = null;
+        for (Path p : places) {
+            if (p == null) continue;
+            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
+            if (dir != null && Files.isRegularFile(dir.resolve(TokenizerConfig.FILE_NAME))) {
+                config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME));
+                break;
+            }
+        }
+        String bos = config != null ? config.bosToken() : tokenizer.bosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.bosId());
+        String eos = config != null ? config.eosToken() : tokenizer.eosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.eosId());
+        if (nameOrFile != null) {
+            Path file = Path.of(nameOrFile);
+            if (Files.isRegularFile(file)) return new ChatTemplate(Files.readString(file, StandardCharsets.UTF_8), bos, eos);
+            if (nameOrFile.contains("/") || nameOrFile.endsWith(".jinja"))
+                throw new IllegalArgumentException("no chat template file " + nameOrFile);
+            return of(Format.of(nameOrFile), bos, eos);
+        }
+        if (config != null && config.chatTemplate().isPresent()) return new ChatTemplate(config.chatTemplate().get(), bos, eos);
+        throw new IllegalArgumentException("the model has no chat template (no chat_template in a tokenizer_config.json beside it);"
+                + " give --chat-template llama-2, llama-3, chatml, mistral or a Jinja file");
     }
 
     public String source() {

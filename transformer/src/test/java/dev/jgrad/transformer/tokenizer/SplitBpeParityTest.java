@@ -18,6 +18,7 @@ import static dev.jgrad.transformer.tokenizer.TokenizerTestSupport.resourceText;
 import static dev.jgrad.transformer.tokenizer.TokenizerTestSupport.sha256;
 import static dev.jgrad.transformer.tokenizer.TokenizerTestSupport.sharedFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,6 +78,20 @@ class SplitBpeParityTest {
         Tokenizer configured = Tokenizer.load(json);
         assertEquals("<|eot_id|>", configured.piece(configured.eosId()));
         assertEquals("<|begin_of_text|>", configured.piece(configured.bosId()), "no bos_token: found by name");
+    }
+
+    @Test
+    void unsupportedSplitsAreRefusedByName(@TempDir Path dir) throws IOException {
+        String json = resourceText("llama3-subset.tokenizer.json");
+        Path badRegex = Files.writeString(dir.resolve("a.json"), json.replace("\"Regex\":\"(?i:", "\"Regex\":\"((?i:"));
+        assertTrue(assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(badRegex)).getMessage()
+                .contains("the Split regex does not compile"));
+        Path removed = Files.writeString(dir.resolve("b.json"), json.replace("\"Isolated\"", "\"Removed\""));
+        assertTrue(assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(removed)).getMessage()
+                .contains("only Split with behavior Isolated and invert false is supported"));
+        Path lowercase = Files.writeString(dir.resolve("c.json"), json.replace("\"normalizer\":null", "\"normalizer\":{\"type\":\"Lowercase\"}"));
+        assertTrue(assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(lowercase)).getMessage()
+                .contains("normalizer \"Lowercase\" is not supported"));
     }
 
     @Test
