@@ -78,6 +78,7 @@ class InstructionCliTest {
                 "--out", dir.resolve("o1").toString()));
         assertTrue(err.contains("chat.jsonl line 3: messages[0]: \"content\" is missing"), err);
         assertFalse(err.contains("\tat "), "no stack trace: " + err);
+        assertFalse(Files.exists(dir.resolve("o1")), "nothing written");
 
         Files.writeString(chat, (good + "\n").repeat(4));
         err = run(2, concat(common, "--data", chat.toString(), "--format", "chat", "--out", dir.resolve("o2").toString()));
@@ -88,6 +89,13 @@ class InstructionCliTest {
         err = run(2, concat(common, "--data", chat.toString(), "--format", "alpaca", "--chat-template", "chatml",
                 "--out", dir.resolve("o4").toString()));
         assertTrue(err.contains("chat.jsonl line 1: \"instruction\" is missing"), err);
+        err = run(2, concat(common, "--data", chat.toString(), "--format", "chat", "--chat-template", "chatml",
+                "--val-fraction", "0", "--out", dir.resolve("o5").toString()));
+        assertTrue(err.contains("no validation examples"), err);
+        err = run(2, concat(common, "--data", chat.toString(), "--format", "chat", "--original-data", chat.toString(),
+                "--out", dir.resolve("o6").toString()));
+        assertTrue(err.contains("--original-data measures forgetting in text fine-tuning"), err);
+        for (String o : List.of("o2", "o3", "o4", "o5", "o6")) assertFalse(Files.exists(dir.resolve(o)), o + ": nothing written");
     }
 
     /** A tiny GPT and a byte-level BPE with ChatML's markers; a tokenizer_config.json with the ChatML template if asked. */

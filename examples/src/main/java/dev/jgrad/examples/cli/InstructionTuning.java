@@ -35,6 +35,9 @@ final class InstructionTuning {
 
     static int run(FinetuneCommand c) throws IOException {
         InstructionFormat dataFormat = InstructionFormat.parse(c.format);
+        if (c.originalData != null)
+            throw new IllegalArgumentException("--original-data measures forgetting in text fine-tuning; it does not apply to --format "
+                    + dataFormat);
         InstructionOptions io = c.instruction;
         InstructionFineTune.Method method = io.full ? InstructionFineTune.Method.FULL
                 : c.quant.equalsIgnoreCase("none") ? InstructionFineTune.Method.LORA : InstructionFineTune.Method.QLORA;
