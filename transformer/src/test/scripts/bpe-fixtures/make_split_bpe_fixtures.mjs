@@ -15,6 +15,8 @@
 //    of step 1 (the script stops otherwise): the subset is faithful.
 // 4. The same vocabulary and merges with Qwen2's pre-tokenizer (digits one by one, NFC normalizer, no
 //    ignore_merges) is written as a second tokenizer.json and encoded by @huggingface/transformers alone.
+// 5. Conversations rendered with jgrad's built-in llama-3 chat template and tokenized by
+//    @huggingface/transformers' apply_chat_template over the Llama 3 subset: the ids a fine-tune trains on.
 //
 // Writes transformer/src/test/resources/tokenizer/{llama3-subset.tokenizer.json, qwen2-style.tokenizer.json,
 // split-bpe-fixtures.json}.
@@ -120,6 +122,24 @@ texts.forEach((t, i) => {
 const qwenJson = tokenizerJson(QWEN2_REGEX, true, false);
 const qwenIds = texts.map((t) => hfEncode(qwenJson, t.text));
 
+// ---- 5. chat: jgrad's llama-3 template rendered and tokenized by @huggingface/transformers' apply_chat_template
+const llama3Template = fs.readFileSync(path.resolve(here, '..', '..', '..', 'main', 'resources', 'dev', 'jgrad',
+  'transformer', 'chat', 'llama-3.jinja'), 'utf8');
+const chatTokenizer = new PreTrainedTokenizer(llama3Json, { bos_token: '<|begin_of_text|>', eos_token: '<|end_of_text|>' });
+const conversations = [
+  [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'What is 12345 + 678?' }],
+  [{ role: 'user', content: '  Name three colours.\n' }, { role: 'assistant', content: 'Red, green and blue. 😀' },
+    { role: 'user', content: "Thou art a villain, I'll not have it!" }],
+];
+const chatCases = [];
+for (const messages of conversations) {
+  for (const addGenerationPrompt of [false, true]) {
+    chatCases.push({ messages, add_generation_prompt: addGenerationPrompt,
+      ids: chatTokenizer.apply_chat_template(messages, { chat_template: llama3Template,
+        add_generation_prompt: addGenerationPrompt, tokenize: true, return_tensor: false, return_dict: false }) });
+  }
+}
+
 const version = (name) => JSON.parse(fs.readFileSync(path.join(here, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')).version;
 fs.writeFileSync(path.join(resources, 'llama3-subset.tokenizer.json'), JSON.stringify(llama3Json) + '\n');
 fs.writeFileSync(path.join(resources, 'qwen2-style.tokenizer.json'), JSON.stringify(qwenJson) + '\n');
@@ -131,6 +151,7 @@ const out = {
   texts: texts.map((t, i) => ({
     name: t.name, source: t.source, sha256: crypto.createHash('sha256').update(t.text, 'utf8').digest('hex'),
     text: t.source === 'inline' ? t.text : undefined, llama3: llama3Ids[i], qwen2: qwenIds[i] })),
+  llama3_chat: chatCases,
 };
 fs.writeFileSync(path.join(resources, 'split-bpe-fixtures.json'), JSON.stringify(out) + '\n');
 console.log(`subset: ${kept.length} tokens, ${merges.length} merges; ids: ` + texts.map((t, i) => `${t.name} ${llama3Ids[i].length}/${qwenIds[i].length}`).join(', '));

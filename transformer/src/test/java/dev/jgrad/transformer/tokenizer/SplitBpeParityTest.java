@@ -1,6 +1,8 @@
 package dev.jgrad.transformer.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jgrad.transformer.chat.ChatMessage;
+import dev.jgrad.transformer.chat.ChatTemplate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
 
 import static dev.jgrad.transformer.tokenizer.TokenizerTestSupport.assertIdsEqual;
 import static dev.jgrad.transformer.tokenizer.TokenizerTestSupport.fixture;
@@ -54,6 +58,21 @@ class SplitBpeParityTest {
     void bothOnTinyShakespeare(@TempDir Path dir) throws IOException {
         check(Tokenizer.load(resourcePath("llama3-subset.tokenizer.json", dir)), "llama3", "tinyshakespeare");
         check(Tokenizer.load(resourcePath("qwen2-style.tokenizer.json", dir)), "qwen2", "tinyshakespeare");
+    }
+
+    /** The llama-3 template rendered and encoded (special tokens first) as transformers.js' apply_chat_template does. */
+    @Test
+    void llama3ChatTemplateTokensMatchApplyChatTemplate(@TempDir Path dir) throws IOException {
+        Tokenizer t = Tokenizer.load(resourcePath("llama3-subset.tokenizer.json", dir));
+        ChatTemplate template = ChatTemplate.of(ChatTemplate.Format.LLAMA_3, "<|begin_of_text|>", "<|end_of_text|>");
+        assertEquals(4, FIXTURES.get("llama3_chat").size());
+        for (JsonNode c : FIXTURES.get("llama3_chat")) {
+            List<ChatMessage> messages = new ArrayList<>();
+            for (JsonNode m : c.get("messages")) messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
+            boolean generation = c.get("add_generation_prompt").asBoolean();
+            assertIdsEqual(ints(c.get("ids")), t.encodeWithSpecialTokens(template.render(messages, generation)),
+                    "chat " + messages.size() + " messages" + (generation ? " + generation prompt" : ""));
+        }
     }
 
     @Test
