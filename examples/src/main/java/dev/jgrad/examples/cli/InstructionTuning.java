@@ -84,11 +84,11 @@ final class InstructionTuning {
         sb.append(String.format(Locale.ROOT, "%n| | before | after |%n|---|---|---|%n"));
         sb.append(String.format(Locale.ROOT, "| validation loss (assistant tokens) | %.4f | %.4f |%n",
                 rep.validationLossBefore(), rep.validationLossAfter()));
-        AnswerMetrics.Scores b = rep.before(), a = rep.after();
-        sb.append(String.format(Locale.ROOT, "| exact match (%d answers) | %.3f | %.3f |%n", rep.answers().size(), b.exactMatch(), a.exactMatch()));
-        sb.append(String.format(Locale.ROOT, "| token F1 | %.3f | %.3f |%n", b.f1(), a.f1()));
-        sb.append(String.format(Locale.ROOT, "| ROUGE-L | %.3f | %.3f |%n", b.rougeL(), a.rougeL()));
         if (!rep.answers().isEmpty()) {
+            AnswerMetrics.Scores b = rep.before(), a = rep.after();
+            sb.append(String.format(Locale.ROOT, "| exact match (%d answers) | %.3f | %.3f |%n", rep.answers().size(), b.exactMatch(), a.exactMatch()));
+            sb.append(String.format(Locale.ROOT, "| token F1 | %.3f | %.3f |%n", b.f1(), a.f1()));
+            sb.append(String.format(Locale.ROOT, "| ROUGE-L | %.3f | %.3f |%n", b.rougeL(), a.rougeL()));
             sb.append(String.format(Locale.ROOT, "%n| prompt | reference | before | after |%n|---|---|---|---|%n"));
             for (InstructionFineTune.Answer ans : rep.answers()) {
                 String prompt = ans.prompt().isEmpty() ? "" : ans.prompt().get(ans.prompt().size() - 1).content();
