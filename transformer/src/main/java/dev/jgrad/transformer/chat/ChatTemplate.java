@@ -2,10 +2,12 @@ package dev.jgrad.transformer.chat;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.jgrad.transformer.tokenizer.Tokenizer;
+import jinjava.javax.el.CompositeELResolver;
 import dev.jgrad.transformer.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
@@ -40,8 +42,8 @@ import java.util.Objects;
  *   <li>{@code strftime_now(format)}: today's date in a Python {@code strftime} format;</li>
  *   <li>the filter {@code tojson}, with Python's {@code json.dumps} spacing and {@code indent=}.</li>
  * </ul>
- * Python string methods other than those Java's {@code String} shares ({@code strip()}) are not available;
- * the Jinja filters ({@code trim}, {@code upper}, {@code replace}...) are.
+ * The Python string methods templates call on contents ({@code startswith}, {@code split}, {@code strip}...)
+ * are provided by {@link PythonStringMethods}.
  *
  * <p>Immutable and safe to share between threads.
  */
@@ -208,7 +210,12 @@ public final class ChatTemplate {
     }
 
     private static Jinjava createEngine() {
-        Jinjava engine = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        // Python's string methods first, then Jinjava's own resolver (variables, maps, lists, Java methods)
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStringMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        Jinjava engine = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withElResolver(resolver).build());
         engine.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         engine.getGlobalContext().registerFunction(

@@ -68,6 +68,18 @@ class ChatTemplateTest {
         assertEquals("26 Jul 2024|<s>|false", t.render(HELLO, false, Map.of("date_string", "26 Jul 2024", "bos_token", "X")));
     }
 
+    /** Python's semantics, worked out by hand (@huggingface/jinja ignores strip's argument, so no fixture here). */
+    @Test
+    void pythonStringMethodsFollowPython() {
+        List<ChatMessage> m = List.of(ChatMessage.user("xx<think>a b</think>\n\nAnswer  \n"));
+        ChatTemplate t = new ChatTemplate("""
+                {%- set c = messages[0]['content'] -%}
+                [{{ c.rstrip('\\n') }}][{{ c.strip('x\\n') }}][{{ c.split('</think>')[-1].lstrip('\\n') }}]\
+                [{{ c.split() | join(',') }}][{{ c.split('<', 1) | length }}][{{ 'a\u00a0'.strip() }}]""", "", "");
+        assertEquals("[xx<think>a b</think>\n\nAnswer  ][<think>a b</think>\n\nAnswer  ][Answer  \n]"
+                + "[xx<think>a,b</think>,Answer][2][a]", t.render(m, false));
+    }
+
     @Test
     void strftimeFollowsPythonDirectives() {
         ZonedDateTime t = ZonedDateTime.of(2024, 7, 6, 15, 4, 5, 0, ZoneOffset.UTC);
