@@ -44,6 +44,11 @@ public final class FineTuning {
         return QLoraFineTune.run(model, train, validation, original, options, baseName, callbacks);
     }
 
+    /** The callback that draws the loss curves into {@code runDir/loss.png} as training goes. */
+    public static TrainerCallback lossPlot(Path runDir) {
+        return new PlotWriter(runDir);
+    }
+
     /** The memory of the base: float32 against 4-bit, and what trains. */
     public static void printMemory(CausalLM model, long trainable, PrintStream out) {
         QuantizedModels.Memory m = QuantizedModels.memory(model);

@@ -10,7 +10,9 @@ import dev.jgrad.quant.lora.LoraConfig;
 import dev.jgrad.quant.qlora.QLoraFineTune;
 import dev.jgrad.transformer.checkpoint.ModelLoader;
 import dev.jgrad.transformer.data.LanguageModelData;
+import dev.jgrad.transformer.data.InstructionFormat;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -31,7 +33,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, paramLabel = "CHECKPOINT",
             description = "The base model: HF directory, llama2.c .bin, jgrad checkpoint or training run directory.")
     Path base;
-    @Option(names = "--format", description = "hf, llama2c or jgrad (default: detected).")
+    @Option(names = "--format", description = "Checkpoint format hf, llama2c or jgrad (default: detected); or chat, alpaca or completion:"
+            + " --data is instruction JSONL, rendered through the chat template, trained on assistant tokens only.")
     String format;
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the checkpoint's own).")
     Path tokenizer;
@@ -101,6 +104,9 @@ public final class FinetuneCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
+    @Mixin
+    InstructionOptions instruction;
+
     @Override
     public Integer call() throws Exception {
         Checks.positive("--lr", lr);
@@ -119,6 +125,16 @@ public final class FinetuneCommand implements Callable<Integer> {
         Checks.range("--eval-interval", evalInterval, 0, Integer.MAX_VALUE);
         Checks.range("--eval-batches", evalBatches, 1, Checks.MAX_EVAL_BATCHES);
         Checks.range("--patience", patience, 0, Integer.MAX_VALUE);
+        if (format != null && InstructionFormat.isName(format)) {
+            Path data = Path.of(Runs.dataPath(main, this.data)), base = Runs.checkpoint(this.base, System.out);
+            if (!java.nio.file.Files.isRegularFile(data)) throw new IllegalArgumentException("no such file: " + data);
+            try (Outputs.RunDirectory dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, "finetune"),
+                    overwrite, System.err, data, base, tokenizer)) {
+                int code = InstructionTuning.run(this, base, data, warmup, dir.path());
+                dir.completed();
+                return code;
+            }
+        }
         String data = Runs.dataPath(main, this.data), originalData = Runs.dataPath(main, this.originalData);
         dev.jgrad.examples.Session.corpus(data, documents, "text");   // the data exists, before anything is written
         if (originalData != null) dev.jgrad.examples.Session.corpus(originalData, originalDocuments, "text");

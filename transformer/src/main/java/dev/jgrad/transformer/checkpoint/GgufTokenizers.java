@@ -130,6 +130,9 @@ final class GgufTokenizers {
                 String[] merges = new String[bpe.mergeCount()];
                 for (int r = 0; r < merges.length; r++) merges[r] = String.join(" ", bpe.merge(r));
                 w.put(MODEL, GgufValue.string("gpt2"));
+                if (bpe.preTokenizer() == null)
+                    throw new IllegalArgumentException("this byte-level BPE tokenizer cuts text in a way that has no"
+                            + " tokenizer.ggml.pre name here (GPT-2's and Llama 3's have: gpt-2, llama-bpe)");
                 w.put("tokenizer.ggml.pre", GgufValue.string(bpe.preTokenizer().ggufName()));
                 w.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
                 w.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));

@@ -43,7 +43,7 @@ final class ByteLevelBpeFiles {
         Integer eot = vocab.get("<|endoftext|>");
         if (eot != null) special[eot] = true;
         List<String[]> merges = readVocabBpe(SentencePieceModel.readBounded(vocabBpe), vocabBpe.toString());
-        return build(pieces, special, merges, false, vocabBpe.toString());
+        return build(pieces, special, merges, ByteLevelSplitting.GPT2, vocabBpe.toString());
     }
 
     /** A JSON object {token: id}, read with a streaming parser so that errors carry line and column. */
@@ -143,15 +143,23 @@ final class ByteLevelBpeFiles {
     }
 
     static ByteLevelBpeTokenizer fromHuggingFaceTree(JsonNode root, String source) throws TokenizerFormatException {
+        return fromHuggingFaceTree(root, source, "", "");
+    }
+
+    /** As above, BOS and EOS being the tokens a {@code tokenizer_config.json} names ("": by name). */
+    static ByteLevelBpeTokenizer fromHuggingFaceTree(JsonNode root, String source, String bosToken, String eosToken)
+            throws TokenizerFormatException {
         JsonNode model = root.path("model");
         if (!model.isObject()) throw new TokenizerFormatException(source + ": no \"model\" object");
         String type = model.path("type").asText("");
         if (!type.equals("BPE")) {
             throw new TokenizerFormatException(source + ": model.type is '" + type + "'; only BPE is supported");
         }
-        if (!root.path("normalizer").isNull() && !root.path("normalizer").isMissingNode()) {
-            throw new TokenizerFormatException(source + ": normalizer " + root.get("normalizer").path("type")
-                    + " is not supported (byte-level BPE needs none)");
+        JsonNode normalizer = root.path("normalizer");
+        boolean nfc = normalizer.path("type").asText("").equals("NFC");
+        if (!nfc && !normalizer.isNull() && !normalizer.isMissingNode()) {
+            throw new TokenizerFormatException(source + ": normalizer " + normalizer.path("type")
+                    + " is not supported (byte-level BPE takes none or NFC)");
         }
         if (!model.path("dropout").isNull() && !model.path("dropout").isMissingNode()) {
             throw new TokenizerFormatException(source + ": BPE dropout is not supported");
@@ -164,7 +172,8 @@ final class ByteLevelBpeFiles {
         if (model.path("byte_fallback").asBoolean(false)) {
             throw new TokenizerFormatException(source + ": model.byte_fallback is for non-byte-level BPE; not supported");
         }
-        boolean addPrefixSpace = byteLevelAddPrefixSpace(root.path("pre_tokenizer"), source);
+        ByteLevelSplitting splitting = splitting(root.path("pre_tokenizer"), nfc,
+                model.path("ignore_merges").asBoolean(false), source);
 
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject()) throw new TokenizerFormatException(source + ": model.vocab is not an object");
@@ -238,22 +247,50 @@ final class ByteLevelBpeFiles {
                 throw new TokenizerFormatException(source + ": model.merges[" + i + "] is neither \"a b\" nor [\"a\", \"b\"]");
             }
         }
-        return build(pieces, special, merges, addPrefixSpace, source);
+        return build(pieces, special, merges, splitting, bosToken, eosToken, source);
     }
 
-    /** The add_prefix_space of a ByteLevel pre-tokenizer (alone or the only step of a Sequence). */
-    private static boolean byteLevelAddPrefixSpace(JsonNode pre, String source) throws TokenizerFormatException {
-        if (pre.path("type").asText("").equals("Sequence") && pre.path("pretokenizers").size() == 1) {
-            pre = pre.path("pretokenizers").get(0);
+    /**
+     * The pre-tokenizer: ByteLevel with GPT-2's regex (alone or the only step of a Sequence), or a Sequence of a
+     * Split (a regex, behaviour Isolated, not inverted) and a ByteLevel without regex, as Llama 3 and Qwen2 have.
+     */
+    private static ByteLevelSplitting splitting(JsonNode pre, boolean nfc, boolean ignoreMerges, String source)
+            throws TokenizerFormatException {
+        JsonNode split = null;
+        if (pre.path("type").asText("").equals("Sequence")) {
+            JsonNode steps = pre.path("pretokenizers");
+            if (steps.size() == 2 && steps.get(0).path("type").asText("").equals("Split")) {
+                split = steps.get(0);
+                pre = steps.get(1);
+            } else if (steps.size() == 1) {
+                pre = steps.get(0);
+            }
         }
         if (!pre.path("type").asText("").equals("ByteLevel")) {
             throw new TokenizerFormatException(source + ": pre_tokenizer " + pre.path("type")
-                    + " is not supported; only ByteLevel (GPT-2's regex) is");
+                    + " is not supported; only ByteLevel (GPT-2's regex) or Split followed by ByteLevel are");
         }
-        if (!pre.path("use_regex").asBoolean(true)) {
-            throw new TokenizerFormatException(source + ": ByteLevel pre_tokenizer with use_regex=false is not supported");
+        boolean addPrefixSpace = pre.path("add_prefix_space").asBoolean(true); // the Hugging Face default is true
+        if (split == null) {
+            if (!pre.path("use_regex").asBoolean(true))
+                throw new TokenizerFormatException(source + ": ByteLevel pre_tokenizer with use_regex=false and no Split is not supported");
+            return new ByteLevelSplitting(nfc, addPrefixSpace, null, ignoreMerges);
         }
-        return pre.path("add_prefix_space").asBoolean(true); // the Hugging Face default is true
+        if (pre.path("use_regex").asBoolean(true))
+            throw new TokenizerFormatException(source + ": a Split followed by ByteLevel with use_regex=true is not supported");
+        String regex = split.path("pattern").path("Regex").asText(null);
+        if (regex == null)
+            throw new TokenizerFormatException(source + ": the Split pre_tokenizer needs a {\"Regex\": ...} pattern");
+        if (!split.path("behavior").asText("").equals("Isolated") || split.path("invert").asBoolean(false))
+            throw new TokenizerFormatException(source + ": only Split with behavior Isolated and invert false is supported, got "
+                    + split.path("behavior") + ", invert " + split.path("invert"));
+        ByteLevelSplitting s = new ByteLevelSplitting(nfc, addPrefixSpace, regex, ignoreMerges);
+        try {
+            s.compile();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new TokenizerFormatException(source + ": the Split regex does not compile: " + e.getDescription());
+        }
+        return s;
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -261,7 +298,12 @@ final class ByteLevelBpeFiles {
 
     /** Resolves merges to ids and checks them; a later duplicate of a merge overrides the earlier rank, as in encoder.py. */
     static ByteLevelBpeTokenizer build(String[] pieces, boolean[] special, List<String[]> merges,
-                                       boolean addPrefixSpace, String source) throws TokenizerFormatException {
+                                       ByteLevelSplitting splitting, String source) throws TokenizerFormatException {
+        return build(pieces, special, merges, splitting, "", "", source);
+    }
+
+    static ByteLevelBpeTokenizer build(String[] pieces, boolean[] special, List<String[]> merges, ByteLevelSplitting splitting,
+                                       String bosToken, String eosToken, String source) throws TokenizerFormatException {
         Map<String, Integer> idOf = new HashMap<>();
         for (int id = 0; id < pieces.length; id++) {
             if (!special[id] && ByteLevel.decode(pieces[id]) == null) {
@@ -289,7 +331,7 @@ final class ByteLevelBpeFiles {
             result[r] = ir;
         }
         try {
-            return new ByteLevelBpeTokenizer(pieces, special, left, right, result, addPrefixSpace);
+            return new ByteLevelBpeTokenizer(pieces, special, left, right, result, splitting, bosToken, eosToken);
         } catch (IllegalArgumentException e) {
             throw new TokenizerFormatException(source + ": " + e.getMessage());
         }
@@ -322,10 +364,34 @@ final class ByteLevelBpeFiles {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            g.writeNullField("normalizer");
-            writeByteLevel(g, "pre_tokenizer", tokenizer.addPrefixSpace(), true);
-            writeByteLevel(g, "post_processor", true, false);
-            writeByteLevel(g, "decoder", true, true);
+            ByteLevelSplitting splitting = tokenizer.splitting();
+            if (splitting.nfc()) {
+                g.writeObjectFieldStart("normalizer");
+                g.writeStringField("type", "NFC");
+                g.writeEndObject();
+            } else {
+                g.writeNullField("normalizer");
+            }
+            if (splitting.splitRegex() == null) {
+                writeByteLevel(g, "pre_tokenizer", splitting.addPrefixSpace(), true, true);
+            } else {
+                g.writeObjectFieldStart("pre_tokenizer");
+                g.writeStringField("type", "Sequence");
+                g.writeArrayFieldStart("pretokenizers");
+                g.writeStartObject();
+                g.writeStringField("type", "Split");
+                g.writeObjectFieldStart("pattern");
+                g.writeStringField("Regex", splitting.splitRegex());
+                g.writeEndObject();
+                g.writeStringField("behavior", "Isolated");
+                g.writeBooleanField("invert", false);
+                g.writeEndObject();
+                writeByteLevel(g, null, splitting.addPrefixSpace(), true, false);
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            writeByteLevel(g, "post_processor", true, false, true);
+            writeByteLevel(g, "decoder", true, true, true);
             g.writeObjectFieldStart("model");
             g.writeStringField("type", "BPE");
             g.writeNullField("dropout");
@@ -334,7 +400,7 @@ final class ByteLevelBpeFiles {
             g.writeStringField("end_of_word_suffix", "");
             g.writeBooleanField("fuse_unk", false);
             g.writeBooleanField("byte_fallback", false);
-            g.writeBooleanField("ignore_merges", false);
+            g.writeBooleanField("ignore_merges", splitting.ignoreMerges());
             g.writeObjectFieldStart("vocab");
             List<String> pieces = tokenizer.piecesList();
             for (int id = 0; id < pieces.size(); id++) g.writeNumberField(pieces.get(id), id);
@@ -351,13 +417,15 @@ final class ByteLevelBpeFiles {
         }
     }
 
-    private static void writeByteLevel(JsonGenerator g, String field, boolean addPrefixSpace, boolean trimOffsets)
-            throws IOException {
-        g.writeObjectFieldStart(field);
+    /** A ByteLevel object, as the value of {@code field} (or as an array element when {@code field} is null). */
+    private static void writeByteLevel(JsonGenerator g, String field, boolean addPrefixSpace, boolean trimOffsets,
+                                       boolean useRegex) throws IOException {
+        if (field == null) g.writeStartObject();
+        else g.writeObjectFieldStart(field);
         g.writeStringField("type", "ByteLevel");
         g.writeBooleanField("add_prefix_space", addPrefixSpace);
         g.writeBooleanField("trim_offsets", trimOffsets);
-        g.writeBooleanField("use_regex", true);
+        g.writeBooleanField("use_regex", useRegex);
         g.writeEndObject();
     }
 }

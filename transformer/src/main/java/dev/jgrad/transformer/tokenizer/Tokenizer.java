@@ -2,6 +2,8 @@ package dev.jgrad.transformer.tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Text to token ids and back.
@@ -22,6 +24,47 @@ public interface Tokenizer {
 
     /** The ids of {@code text}, without BOS or EOS. Special-token spellings in the text are ordinary text. */
     int[] encode(String text);
+
+    /**
+     * The special tokens by spelling: those an exact occurrence of which {@link #encodeWithSpecialTokens} turns
+     * into one id. By default the BOS and EOS pieces; tokenizers with added tokens (chat markers such as
+     * {@code <|im_start|>}) list those too.
+     */
+    default Map<String, Integer> specialTokens() {
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        if (bosId() != NO_ID) specials.put(piece(bosId()), bosId());
+        if (eosId() != NO_ID) specials.put(piece(eosId()), eosId());
+        return specials;
+    }
+
+    /**
+     * Like {@link #encode}, but an exact occurrence of a special token's spelling ({@link #specialTokens()})
+     * becomes that token's id, and the text between occurrences is encoded on its own, as Hugging Face's
+     * tokenizers match added tokens before the model runs. At each position the longest special token wins.
+     * This is how rendered chat templates, which spell out {@code <s>} or {@code <|eot_id|>}, are encoded.
+     */
+    default int[] encodeWithSpecialTokens(String text) {
+        Map<String, Integer> specials = specialTokens();
+        IntList out = new IntList(text.length() / 3 + 4);
+        int from = 0;
+        int i = 0;
+        while (i < text.length()) {
+            String match = null;
+            for (String s : specials.keySet()) {
+                if (!s.isEmpty() && text.startsWith(s, i) && (match == null || s.length() > match.length())) match = s;
+            }
+            if (match == null) {
+                i++;
+                continue;
+            }
+            if (i > from) out.addAll(encode(text.substring(from, i)));
+            out.add(specials.get(match));
+            i += match.length();
+            from = i;
+        }
+        if (from < text.length()) out.addAll(encode(text.substring(from)));
+        return out.toArray();
+    }
 
     /**
      * The ids of {@code text}, with BOS in front and/or EOS at the end as asked.

@@ -22,7 +22,13 @@ final class TokenizerLoader {
         if (name.endsWith(".json")) {
             JsonNode root = ByteLevelBpeFiles.readTree(path);
             if (CharTokenizer.TYPE.equals(root.path("type").asText())) return CharTokenizer.fromJson(root, path.toString());
-            if (root.has("model")) return ByteLevelBpeFiles.fromHuggingFaceTree(root, path.toString());
+            if (root.has("model")) {
+                // BOS and EOS as the model's tokenizer_config.json beside it names them, when there is one
+                Path config = path.resolveSibling(TokenizerConfig.FILE_NAME);
+                TokenizerConfig c = Files.isRegularFile(config) ? TokenizerConfig.read(config) : null;
+                return ByteLevelBpeFiles.fromHuggingFaceTree(root, path.toString(), c == null ? "" : c.bosToken(),
+                        c == null ? "" : c.eosToken());
+            }
             throw new TokenizerFormatException(path + ": JSON is neither a Hugging Face tokenizer.json (no \"model\")"
                     + " nor a jgrad character vocabulary (\"type\": \"" + CharTokenizer.TYPE + "\")");
         }

@@ -16,7 +16,7 @@ class ByteLevelBpeRoundsTest {
         String[] pieces = new String[256 + extra.size()];
         for (int b = 0; b < 256; b++) pieces[b] = String.valueOf(ByteLevel.charOf(b));
         for (int i = 0; i < extra.size(); i++) pieces[256 + i] = extra.get(i);
-        return ByteLevelBpeFiles.build(pieces, new boolean[pieces.length], merges, false, "test");
+        return ByteLevelBpeFiles.build(pieces, new boolean[pieces.length], merges, ByteLevelSplitting.GPT2, "test");
     }
 
     /** "aaa" with the merge (a, a): the scan takes positions 0-1, and position 2 is left alone: aa a. */
