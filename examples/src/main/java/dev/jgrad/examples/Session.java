@@ -16,6 +16,7 @@ import dev.jgrad.optim.Adam;
 import dev.jgrad.optim.AdamW;
 import dev.jgrad.optim.WarmupCosineLr;
 import dev.jgrad.optim.train.Trainer;
+import dev.jgrad.optim.train.TrainerCallback;
 import dev.jgrad.optim.train.TrainerConfig;
 import dev.jgrad.optim.train.TrainingResult;
 import dev.jgrad.transformer.CausalLM;
@@ -64,6 +65,7 @@ public final class Session {
     private CausalLM model;
     private int checkpointSteps = -1;          // -1: every evaluation interval
     private double checkpointMinutes = 5;
+    private final List<TrainerCallback> extraCallbacks = new ArrayList<>();
 
     public Session(RunSettings settings, Path runDir, PrintStream out) {
         this.settings = settings;
@@ -197,6 +199,12 @@ public final class Session {
         return this;
     }
 
+    /** Adds a callback to the next {@link #train}, after the console, sample and plot writers (e.g. the live dashboard). */
+    public Session addCallback(TrainerCallback callback) {
+        extraCallbacks.add(callback);
+        return this;
+    }
+
     /** Refuses negative (or NaN) checkpoint intervals, naming the options. */
     public static void checkCheckpointEvery(int steps, double minutes) {
         if (steps < 0 || !(minutes >= 0))
@@ -253,6 +261,7 @@ public final class Session {
         trainer.addCallback(new ConsoleProgress(out, progressBar, settings.evalInterval() / 5));
         trainer.addCallback(new SampleWriter(model, data.tokenizer(), settings, runDir, out));
         trainer.addCallback(new PlotWriter(runDir));
+        extraCallbacks.forEach(trainer::addCallback);
         out.printf(Locale.ROOT, "tokenizer saved to %s%n", tokenizerFile);
         TrainingResult result = StopOnShutdown.fit(trainer);
         if (result.steps() < settings.steps() && !result.stoppedEarly())
