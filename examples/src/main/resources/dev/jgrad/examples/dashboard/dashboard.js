@@ -29,6 +29,17 @@ const state = {
 
 const $ = id => document.getElementById(id);
 
+/** A short axis label: 12k for 12000, 3e-4 for 0.0003, three significant digits otherwise. */
+function tick(v) {
+  if (v === null) return '';
+  const a = Math.abs(v);
+  if (a >= 1e6) return +(v / 1e6).toPrecision(3) + 'M';
+  if (a >= 1e4) return +(v / 1e3).toPrecision(3) + 'k';
+  if (a !== 0 && a < 0.01) return v.toExponential(1).replace('.0e', 'e');
+  return String(+v.toPrecision(3));
+}
+const AXES = [{values: (u, vals) => vals.map(tick)}, {size: 60, values: (u, vals) => vals.map(tick)}];
+
 async function getJson(path) {
   const res = await fetch(path, {cache: 'no-store'});
   if (!res.ok) throw new Error(path + ': HTTP ' + res.status);
@@ -109,7 +120,7 @@ function drawChart(chart, runs) {
   if (existing) existing.plot.destroy();
   const opts = {
     width: Math.max(400, holder.clientWidth - 10), height: 260,
-    scales: {x: {time: false}},
+    scales: {x: {time: false}}, axes: AXES,
     series: [{label: state.xAxis}].concat(labels.map(l => ({
       label: l.run + ' ' + l.part, stroke: l.color, width: l.part === 'val' ? 2 : 1.5,
       dash: l.part === 'val' ? [6, 4] : undefined, spanGaps: true, points: {show: l.part === 'val'},
@@ -261,7 +272,7 @@ function scatterChart(id, title, xLabel, xs, series) {
   if (state.plots[id]) state.plots[id].plot.destroy();
   holder.dataset.points = xs.length;
   const opts = {
-    width: Math.max(400, holder.clientWidth - 10), height: 240, scales: {x: {time: false}},
+    width: Math.max(400, holder.clientWidth - 10), height: 240, scales: {x: {time: false}}, axes: AXES,
     series: [{label: xLabel}].concat(series.map(s => s.line
       ? {label: s.label, stroke: s.color, width: 2}
       : {label: s.label, stroke: s.color, paths: () => null, points: {show: true, size: 7, fill: s.color}})),
@@ -295,7 +306,8 @@ async function refreshStudy() {
   if (!state.study) { $('trials').innerHTML = '<caption class="empty">No search study here yet.</caption>'; return; }
   const study = await getJson('/api/study?name=' + encodeURIComponent(state.study));
   $('best').textContent = study.best ? 'best: trial ' + study.best.trial + ', objective ' + (+study.best.metric).toPrecision(5)
-    + ', ' + JSON.stringify(study.best.params) : 'no finished trial yet';
+    + ', ' + Object.entries(study.best.params || {}).map(([k, v]) => k + '=' + (typeof v === 'number' ? +v.toPrecision(4) : v)).join(' ')
+    : 'no finished trial yet';
   renderTrials(study);
   renderStudyCharts(study);
 }
@@ -312,14 +324,14 @@ async function refresh() {
   document.body.dataset.updated = Number(document.body.dataset.updated || 0) + 1;
 }
 
-async function tick() {
+async function poll() {
   try {
     await refresh();
     $('root-note').textContent = '';
   } catch (e) {
     $('root-note').textContent = 'cannot reach the server: ' + e.message;
   } finally {
-    setTimeout(tick, POLL_MS);
+    setTimeout(poll, POLL_MS);
   }
 }
 
@@ -345,4 +357,4 @@ $('smoothing').addEventListener('input', e => {
 });
 $('study-choice').addEventListener('change', e => { state.study = e.target.value; refresh(); });
 show(state.view, false);
-tick();
+poll();
