@@ -44,14 +44,17 @@ final class RunFiles {
     /** The runs and studies under the root (the root itself, its children and grandchildren), sorted by name. */
     Map<String, List<String>> list() throws IOException {
         List<String> runs = new ArrayList<>(), studies = new ArrayList<>();
-        if (!Files.isDirectory(root)) return Map.of("runs", runs, "studies", studies);
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        out.put("runs", runs);
+        out.put("studies", studies);
+        if (!Files.isDirectory(root)) return out;
         try (Stream<Path> dirs = Files.walk(root, 2)) {
             for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
                 if (isRun(d)) runs.add(name(d));
                 if (isStudy(d)) studies.add(name(d));
             }
         }
-        return Map.of("runs", runs, "studies", studies);
+        return out;
     }
 
     static boolean isRun(Path d) {
