@@ -113,6 +113,37 @@ class DashboardBrowserTest {
         }
     }
 
+    @Test
+    void aStudyShowsItsTrialsSortedByTheChosenColumnAndEachParameterAgainstTheObjective(@TempDir Path dir) throws Exception {
+        Path chromium = chromium();
+        assumeTrue(chromium != null, "chromium is not installed (apt-get install -y chromium): browser test skipped");
+        Path study = Files.createDirectories(dir.resolve("runs/search"));
+        // As HyperparameterSearch.save writes it: ranked by metric, a failed trial last.
+        Files.writeString(study.resolve("results.csv"), """
+                rank,trial,metric,steps,seconds,params,note
+                1,3,1.0,10,1.00,"lr=0.003000 act=gelu","completed"
+                2,1,2.0,10,1.00,"lr=0.0001000 act=relu","completed"
+                3,2,3.0,10,1.00,"lr=0.001000 act=gelu","completed"
+                4,4,,0,0.10,"lr=0.002000 act=relu","failed: diverged"
+                """);
+        Files.writeString(study.resolve("best.json"), "{\"metric\": 1.0, \"trial\": 3, \"params\": {\"lr\": 0.003, \"act\": \"gelu\"}}");
+        try (DashboardServer board = DashboardServer.start(dir.resolve("runs"), 0, null)) {
+            String dom = dumpDom(chromium, dir, board.url() + "?view=study&study=search&sort=-metric");
+            Matcher table = Pattern.compile("<table class=\"trials\" id=\"trials\"[^>]*>").matcher(dom);
+            assertTrue(table.find(), "no trials table");
+            assertTrue(table.group().contains("data-trials=\"4\"") && table.group().contains("data-sort-column=\"metric\"")
+                    && table.group().contains("data-sort-ascending=\"false\""), table.group());
+            List<String> order = new ArrayList<>();
+            Matcher row = Pattern.compile("<tr data-trial=\"(\\d+)\"").matcher(dom);
+            while (row.find()) order.add(row.group(1));
+            assertEquals(List.of("2", "1", "3", "4"), order, "highest objective first, the failed trial last");
+            assertTrue(dom.contains("<tr data-trial=\"3\" class=\"best\">"), "the best trial is marked");
+            assertTrue(dom.contains("best: trial 3"), "best.json shown");
+            for (String chart : List.of("study-best", "study-param-lr", "study-param-act"))
+                assertTrue(Pattern.compile("id=\"" + chart + "\"[^>]*data-points=\"3\"").matcher(dom).find(), chart + " draws the 3 finished trials");
+        }
+    }
+
     /** Chromium from $JGRAD_CHROMIUM or the usual places, or null. */
     private static Path chromium() {
         List<String> candidates = new ArrayList<>();

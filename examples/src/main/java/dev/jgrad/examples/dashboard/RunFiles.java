@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * failing: the next poll sees it complete.
  *
  * <p>A <em>run</em> is a folder holding {@code metrics.jsonl} or {@code metrics.csv} (what {@code Trainer} writes);
- * a <em>study</em> is a folder holding {@code results.csv}, {@code best.json} or a {@code *.jsonl} of trials (what
- * {@code ./jgrad search} writes); its {@code trial-NNN} folders are runs too. Names are paths relative to the root,
+ * a <em>study</em> is a folder holding {@code results.csv}, {@code best.json}, a {@code *.jsonl} of trials or
+ * {@code trial-NNN} run folders (what {@code ./jgrad search} writes); its trial folders are runs too. Names are paths relative to the root,
  * with {@code /}.
  */
 final class RunFiles {
@@ -64,7 +64,10 @@ final class RunFiles {
     static boolean isStudy(Path d) throws IOException {
         if (Files.isRegularFile(d.resolve("results.csv")) || Files.isRegularFile(d.resolve("best.json"))) return true;
         try (Stream<Path> files = Files.list(d)) {
-            return files.anyMatch(f -> f.getFileName().toString().endsWith(".jsonl") && !f.getFileName().toString().startsWith("metrics"));
+            return files.anyMatch(f -> {
+                String name = f.getFileName().toString();
+                return name.endsWith(".jsonl") && !name.startsWith("metrics") || name.matches("trial-\\d+") && isRun(f);
+            });
         }
     }
 

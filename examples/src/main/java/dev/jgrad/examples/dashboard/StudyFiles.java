@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * ({@code rank,trial,metric,steps,seconds,params,note}, params as {@code "name=value name=value"}); when there is
  * none (a study still running), from any {@code *.jsonl} in the folder whose lines are trial objects with a number
  * ({@code trial}, {@code number} or {@code index}), an objective ({@code metric}, {@code value} or {@code objective})
- * and {@code params}. Unreadable lines are skipped. Trials are returned in trial order, so a best-so-far curve is a
+ * and {@code params}; when there is neither (a search that has written no summary yet), from its {@code trial-NNN}
+ * folders: the best validation loss in each one's metrics, and as parameters the {@code config.json} settings that
+ * differ between trials. Unreadable lines are skipped. Trials are returned in trial order, so a best-so-far curve is a
  * running minimum.
  */
 final class StudyFiles {
@@ -32,6 +34,7 @@ final class StudyFiles {
         Path d = files.resolve(name);
         List<Map<String, Object>> trials = Files.isRegularFile(d.resolve("results.csv"))
                 ? fromResultsCsv(d.resolve("results.csv")) : fromJsonl(d);
+        if (trials.isEmpty()) trials = fromTrialFolders(d);
         trials.sort(Comparator.comparingDouble(t -> ((Number) t.get("trial")).doubleValue()));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
@@ -152,6 +155,46 @@ final class StudyFiles {
             }
         }
         return new ArrayList<>(byTrial.values());
+    }
+
+    static List<Map<String, Object>> fromTrialFolders(Path d) throws IOException {
+        List<Path> folders;
+        try (Stream<Path> s = Files.list(d)) {
+            folders = s.filter(p -> p.getFileName().toString().matches("trial-\\d+") && RunFiles.isRun(p)).sorted().toList();
+        }
+        List<Map<String, JsonNode>> configs = new ArrayList<>();
+        for (Path f : folders) {
+            Map<String, JsonNode> config = new LinkedHashMap<>();
+            try {
+                JSON.readTree(f.resolve("config.json").toFile()).properties().forEach(e -> config.put(e.getKey(), e.getValue()));
+            } catch (IOException e) {
+                // no settings to compare: the trial still shows its metric
+            }
+            configs.add(config);
+        }
+        List<String> varying = configs.stream().flatMap(c -> c.keySet().stream()).distinct()
+                .filter(k -> configs.stream().map(c -> c.get(k)).distinct().count() > 1).toList();
+        List<Map<String, Object>> trials = new ArrayList<>();
+        for (int i = 0; i < folders.size(); i++) {
+            Map<String, Object> metrics = new RunFiles(d).run(folders.get(i).getFileName().toString());
+            @SuppressWarnings("unchecked")
+            List<Double> val = ((Map<String, List<Double>>) metrics.get("val")).get("loss"),
+                    steps = ((Map<String, List<Double>>) metrics.get("train")).get("step");
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("trial", Integer.parseInt(folders.get(i).getFileName().toString().substring("trial-".length())));
+            t.put("metric", val.stream().filter(v -> v != null).min(Double::compare).orElse(null));
+            t.put("steps", steps.isEmpty() ? null : steps.getLast());
+            t.put("seconds", null);
+            t.put("note", "");
+            Map<String, Object> params = new LinkedHashMap<>();
+            for (String k : varying) {
+                JsonNode v = configs.get(i).get(k);
+                if (v != null) params.put(k, v.isNumber() ? (Object) v.asDouble() : v.asText());
+            }
+            t.put("params", params);
+            trials.add(t);
+        }
+        return trials;
     }
 
     private static JsonNode first(JsonNode n, String... names) {

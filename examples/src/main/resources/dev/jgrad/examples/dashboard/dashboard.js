@@ -1,6 +1,6 @@
 // The jgrad dashboard page: polls the server's JSON API (see DashboardServer) and redraws its uPlot charts in place.
 // URL parameters: runs=a,b (runs to overlay), x=step|seconds|tokens, smoothing=0..0.99, view=study, study=NAME,
-// poll=MILLISECONDS (default 1000).
+// sort=COLUMN or -COLUMN (the trials table, descending with -), poll=MILLISECONDS (default 1000).
 'use strict';
 
 const params = new URLSearchParams(location.search);
@@ -23,7 +23,7 @@ const state = {
   smoothing: Number(params.get('smoothing')) || 0,
   view: params.get('view') === 'study' ? 'study' : 'runs',
   study: params.get('study'),
-  sort: {column: 'trial', ascending: true},
+  sort: {column: (params.get('sort') || 'trial').replace(/^-/, ''), ascending: !(params.get('sort') || '').startsWith('-')},
   plots: {},          // chart id -> {plot, signature}
 };
 

@@ -132,4 +132,28 @@ class RunFilesTest {
         assertEquals("pruned", trials.get(0).get("note"));
         assertEquals(Map.of("lr", 0.01, "act", "gelu"), trials.get(1).get("params"));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSearchWithOnlyTrialFoldersSoFarIsAStudyOfTheirBestValidationLossAndTheSettingsThatDiffer(@TempDir Path dir)
+            throws Exception {
+        Path s = Files.createDirectories(dir.resolve("s"));
+        String[][] trials = {{"trial-001", "0.001", "3.0", "2.5"}, {"trial-002", "0.01", "2.0", "2.75"}};
+        for (String[] t : trials) {
+            Path run = Files.createDirectories(s.resolve(t[0]));
+            Files.writeString(run.resolve("config.json"), "{\"lr\": " + t[1] + ", \"dim\": 32, \"tokenizer\": \"char\"}");
+            Files.writeString(run.resolve("metrics.jsonl"), """
+                    {"kind":"train","step":1,"loss":4.0,"lr":0.001,"grad_norm":1.0,"ms":1.0,"items_per_sec":1.0,"gflops":0.0}
+                    {"kind":"val","step":1,"loss":%s,"perplexity":1.0,"best":true}
+                    {"kind":"train","step":2,"loss":4.0,"lr":0.001,"grad_norm":1.0,"ms":1.0,"items_per_sec":1.0,"gflops":0.0}
+                    {"kind":"val","step":2,"loss":%s,"perplexity":1.0,"best":false}
+                    """.formatted(t[2], t[3]));
+        }
+        assertEquals(List.of("s"), new RunFiles(dir).list().get("studies"));
+        List<Map<String, Object>> found = (List<Map<String, Object>>) StudyFiles.study(new RunFiles(dir), "s").get("trials");
+        assertEquals(List.of(1, 2), found.stream().map(t -> t.get("trial")).toList());
+        assertEquals(List.of(2.5, 2.0), found.stream().map(t -> t.get("metric")).toList(), "the lowest validation loss");
+        assertEquals(2.0, found.get(0).get("steps"));
+        assertEquals(Map.of("lr", 0.001), found.get(0).get("params"), "only the settings that differ are parameters");
+    }
 }
