@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,33 +42,50 @@ final class RunFiles {
         return root;
     }
 
-    /** The runs and studies under the root (the root itself, its children and grandchildren), sorted by name. */
-    Map<String, List<String>> list() throws IOException {
+    /**
+     * The runs and studies under the root (the root itself, its children and grandchildren), sorted by name. A folder
+     * that vanishes while it is listed (a failed run cleaned up, a temporary directory renamed) is left out.
+     */
+    Map<String, List<String>> list() {
         List<String> runs = new ArrayList<>(), studies = new ArrayList<>();
         Map<String, List<String>> out = new LinkedHashMap<>();
         out.put("runs", runs);
         out.put("studies", studies);
-        if (!Files.isDirectory(root)) return out;
-        try (Stream<Path> dirs = Files.walk(root, 2)) {
-            for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
-                if (isRun(d)) runs.add(name(d));
-                if (isStudy(d)) studies.add(name(d));
-            }
+        List<Path> dirs = new ArrayList<>();
+        if (Files.isDirectory(root)) dirs.add(root);
+        for (Path child : subfolders(root)) {
+            dirs.add(child);
+            dirs.addAll(subfolders(child));
+        }
+        for (Path d : dirs.stream().sorted().toList()) {
+            if (isRun(d)) runs.add(name(d));
+            if (isStudy(d)) studies.add(name(d));
         }
         return out;
+    }
+
+    /** The folders in {@code d}, or none if it cannot be listed (it is gone or not a folder). */
+    private static List<Path> subfolders(Path d) {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.filter(Files::isDirectory).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
     }
 
     static boolean isRun(Path d) {
         return Files.isRegularFile(d.resolve("metrics.jsonl")) || Files.isRegularFile(d.resolve("metrics.csv"));
     }
 
-    static boolean isStudy(Path d) throws IOException {
+    static boolean isStudy(Path d) {
         if (Files.isRegularFile(d.resolve("results.csv")) || Files.isRegularFile(d.resolve("best.json"))) return true;
         try (Stream<Path> files = Files.list(d)) {
             return files.anyMatch(f -> {
                 String name = f.getFileName().toString();
                 return name.endsWith(".jsonl") && !name.startsWith("metrics") || name.matches("trial-\\d+") && isRun(f);
             });
+        } catch (IOException | UncheckedIOException e) {
+            return false;
         }
     }
 
