@@ -14,6 +14,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The dashboard's server and its command-line errors, without a browser. */
@@ -48,6 +49,17 @@ class DashboardCliTest {
             assertTrue(outside.body().contains("no such run"), outside.body());
             assertEquals("null", get(server.url() + "api/live").body(), "no run trains in this process");
         }
+    }
+
+    @Test
+    void trainWithDashboardServesWhileTrainingAndStopsWithIt(@TempDir Path dir) throws Exception {
+        InProcess.Result r = InProcess.run(dir, CliTest.args("train", CliTest.corpus(dir), dir.resolve("run"), "--steps", "3",
+                "--dashboard", "0"));
+        assertEquals(0, r.code(), r.all());
+        java.util.regex.Matcher url = java.util.regex.Pattern.compile("dashboard: (http://127\\.0\\.0\\.1:\\d+/)").matcher(r.out());
+        assertTrue(url.find(), r.out());
+        assertTrue(Files.isRegularFile(dir.resolve("run/metrics.jsonl")));
+        assertThrows(java.net.ConnectException.class, () -> get(url.group(1)), "the server stopped with training");
     }
 
     @Test
