@@ -1,5 +1,6 @@
 package dev.jgrad.examples;
 
+import dev.jgrad.examples.cli.DashboardCommand;
 import dev.jgrad.examples.cli.DemoCommand;
 import dev.jgrad.examples.cli.ExportCommand;
 import dev.jgrad.examples.cli.FinetuneCommand;
@@ -24,7 +25,7 @@ import java.nio.file.Path;
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0-SNAPSHOT",
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
-                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, ExportCommand.class, ServeCommand.class,
+                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, ExportCommand.class, ServeCommand.class, DashboardCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Commands of the ./jgrad launcher itself:",
                 "  test      The full test suite (mvn verify).",

@@ -187,7 +187,10 @@ public final class Session {
 
     // ---- training -----------------------------------------------------------------------------
 
-    /** Adds a callback to the next {@link #train} (a search's pruning reports, say). */
+    /**
+     * Adds a callback to the next {@link #train}, after the console, sample and plot writers (a search's pruning
+     * reports, the live dashboard).
+     */
     public Session addCallback(TrainerCallback callback) {
         callbacks.add(callback);
         return this;

@@ -4,6 +4,7 @@ import dev.jgrad.examples.Main;
 import dev.jgrad.examples.Recipes;
 import dev.jgrad.examples.RunSettings;
 import dev.jgrad.examples.Session;
+import dev.jgrad.examples.dashboard.DashboardServer;
 import dev.jgrad.optim.train.TrainingResult;
 import dev.jgrad.transformer.data.LanguageModelData;
 import picocli.CommandLine.Command;
@@ -58,6 +59,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     double checkpointEveryMinutes;
 
+    @Option(names = "--dashboard", arity = "0..1", fallbackValue = "8050", paramLabel = "PORT",
+            description = "Serve a live web page of this run (and the runs beside it) on 127.0.0.1:PORT while it trains"
+                    + " (default port 8050); ./jgrad dashboard shows finished runs.")
+    Integer dashboard;
+
     @Override
     public Integer call() throws Exception {
         RunSettings settings;
@@ -91,11 +97,20 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println("run directory: " + runDir);
             Session session = new Session(settings, runDir, System.out)
                     .checkpointEvery(checkpointEverySteps != null ? checkpointEverySteps : settings.evalInterval(), checkpointEveryMinutes);
+            DashboardServer board = dashboard == null ? null : DashboardServer.forTraining(runDir, dashboard);
+            if (board != null) {
+                session.addCallback(board.live());
+                System.out.println("dashboard: " + board.url() + " (it stops with training; ./jgrad dashboard "
+                        + runDir.toAbsolutePath().getParent() + " keeps showing the runs)");
+            }
             LanguageModelData.Report report = session.prepareData(runDir.resolve("data"));
             Runs.printDataReport(report, session, System.out);
             session.buildModel();
             System.out.printf(Locale.ROOT, "model: %s, %,d parameters%n", session.modelConfig(), session.model().numParameters());
-            TrainingResult result = session.train(resume != null, Runs.interactive());
+            TrainingResult result;
+            try (board) {
+                result = session.train(resume != null, Runs.interactive());
+            }
             Runs.printResult(result, runDir, System.out);
             dir.completed();
             if (r != null) return Recipes.check(r, result, System.out) ? 0 : 1;
