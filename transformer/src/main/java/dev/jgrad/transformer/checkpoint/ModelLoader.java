@@ -177,16 +177,19 @@ public final class ModelLoader {
         if (explicit != null) return checked(Tokenizer.load(explicit), explicit, model);
         if (dir == null || !Files.isDirectory(dir)) return null;
         for (String name : new String[] {"tokenizer.json", "encoder.json", "tokenizer.model", "tokenizer.bin"})
-            if (Files.isRegularFile(dir.resolve(name))) return checked(Tokenizer.load(dir), dir, model);
+            if (Files.isRegularFile(dir.resolve(name))) return checked(Tokenizer.load(dir), dir.resolve(name), model);
         return null;
     }
 
     /**
-     * The tokenizer, if its vocabulary is the model's: with more ids, some of its tokens would have no embedding;
-     * with fewer, the model could generate ids that have no text, and generation would fail midway.
+     * The tokenizer, if its vocabulary fits the model's: with more ids, some of its tokens would have no embedding.
+     * Fewer ids are the padded vocabulary many Hugging Face models have (Qwen2's 151,936 embedding rows for 151,665
+     * tokens): generation never samples the ids without text ({@link dev.jgrad.transformer.generate.TextGenerator}).
+     * A llama2.c {@code tokenizer.bin} holds exactly the model's vocabulary, so one with fewer ids is the wrong file.
      */
     private static Tokenizer checked(Tokenizer tok, Path where, CausalLM model) throws CheckpointFormatException {
-        if (tok.vocabSize() != model.vocabSize())
+        boolean exact = where.getFileName() != null && where.getFileName().toString().endsWith(".bin");
+        if (tok.vocabSize() > model.vocabSize() || (exact && tok.vocabSize() != model.vocabSize()))
             throw new CheckpointFormatException(where, "the tokenizer has " + tok.vocabSize() + " ids, but the model's"
                     + " vocabulary has " + model.vocabSize() + (tok.vocabSize() < model.vocabSize()
                     ? " (ids the model can generate would have no text)" : " (some tokens would have no embedding)"));

@@ -82,7 +82,8 @@ public final class TextGenerator {
         int length = prompt.length, generated = 0;
 
         long t0 = System.nanoTime();
-        float[] logits = model.decodeLast(CausalLM.ids(prompt), cache).toFloatArray();   // (V)
+        int textIds = tokenizer == null ? Integer.MAX_VALUE : tokenizer.vocabSize();   // a padded vocabulary's tail has no text
+        float[] logits = withoutIdsPast(model.decodeLast(CausalLM.ids(prompt), cache).toFloatArray(), textIds);   // (V)
         long t1 = System.nanoTime();
         StopReason reason = StopReason.MAX_TOKENS;
         while (generated < config.maxNewTokens()) {
@@ -101,7 +102,7 @@ public final class TextGenerator {
                 reason = StopReason.CONTEXT_FULL;
                 break;
             }
-            logits = model.decodeLast(CausalLM.ids(new int[] {id}), cache).toFloatArray();
+            logits = withoutIdsPast(model.decodeLast(CausalLM.ids(new int[] {id}), cache).toFloatArray(), textIds);
         }
         if (decoder != null) {
             String tail = decoder.finish();
@@ -111,5 +112,11 @@ public final class TextGenerator {
         long t2 = System.nanoTime();
         return new Result(Arrays.copyOfRange(sequence, prompt.length, length), text.toString(), reason,
                 (t1 - t0) * 1e-9, (t2 - t1) * 1e-9);
+    }
+
+    /** {@code logits} with every id from {@code n} on made impossible (the padding rows of a larger embedding). */
+    private static float[] withoutIdsPast(float[] logits, int n) {
+        if (n < logits.length) Arrays.fill(logits, n, logits.length, Float.NEGATIVE_INFINITY);
+        return logits;
     }
 }

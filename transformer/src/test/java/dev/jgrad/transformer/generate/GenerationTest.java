@@ -44,6 +44,21 @@ class GenerationTest {
     }
 
     @Test
+    void aTokenizerSmallerThanThePaddedVocabularyNeverGetsAnIdWithoutText() throws Exception {
+        CausalLM m = ModelGoldens.llama();
+        m.eval();
+        int vocab = m.vocabSize();
+        StringBuilder chars = new StringBuilder();
+        for (int i = 0; chars.length() < vocab / 2; i++) chars.append((char) ('!' + i));
+        CharTokenizer small = CharTokenizer.fromText(chars.toString());   // the embedding's second half is padding
+        assertTrue(small.vocabSize() < vocab);
+        int[] free = TextGenerator.generate(m, PROMPT, GenerationConfig.sampling(200, 2.0, 3)).tokens();
+        assertTrue(Arrays.stream(free).anyMatch(id -> id >= small.vocabSize()), "without a tokenizer, padded ids are sampled");
+        TextGenerator.Result r = TextGenerator.generate(m, PROMPT, GenerationConfig.sampling(200, 2.0, 3), small, null);
+        assertTrue(Arrays.stream(r.tokens()).allMatch(id -> id < small.vocabSize()), Arrays.toString(r.tokens()));
+    }
+
+    @Test
     void aSeedReproducesASampledGenerationAndAnotherSeedDiffers() throws Exception {
         CausalLM m = ModelGoldens.llama();
         GenerationConfig c = GenerationConfig.sampling(20, 1.0, 7).withTopK(20).withTopP(0.95);
