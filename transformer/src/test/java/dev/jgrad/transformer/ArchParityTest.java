@@ -9,9 +9,11 @@ import dev.jgrad.core.io.SafetensorsFile;
 import dev.jgrad.optim.AdamW;
 import dev.jgrad.transformer.checkpoint.HfCheckpoint;
 import dev.jgrad.transformer.llama.LlamaModel;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,6 +124,36 @@ class ArchParityTest {
         Map<String, Tensor> g = read(which);
         try (NoGrad ignored = NoGrad.enter()) {
             ModelGoldens.assertClose(which + " logits of the loaded checkpoint", g.get("logits"), m.forward(g.get("ids")), 1e-4);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"qwen2", "mistral", "llama3"})
+    void savedAsHuggingFaceAndLoadedBackGivesTheSameConfigAndLogits(String which, @TempDir Path tmp) throws Exception {
+        Map<String, Tensor> g = read(which);
+        HfCheckpoint.save(model(which), tmp.resolve("out"));
+        CausalLM back = HfCheckpoint.load(tmp.resolve("out"));
+        assertEquals(config(which), back.config());
+        try (NoGrad ignored = NoGrad.enter()) {
+            ModelGoldens.assertClose(which + " logits after save and load", g.get("logits"), back.forward(g.get("ids")), 1e-4);
+        }
+    }
+
+    /** A Qwen2-style model in Meta's interleaved RoPE pairing: export permutes the q/k biases with their weight rows. */
+    @org.junit.jupiter.api.Test
+    void interleavedModelsWithBiasesExportToHuggingFacesPairing(@TempDir Path tmp) throws Exception {
+        LlamaConfig c = LlamaConfig.builder().vocabSize(32).dim(32).layers(1).heads(4).kvHeads(2).hiddenDim(48)
+                .attentionBias(true).ropeStyle(dev.jgrad.core.ops.RopeStyle.INTERLEAVED).maxSeqLen(16).build();
+        LlamaModel m = new LlamaModel(c, new Generator(4));
+        Generator gen = new Generator(5);
+        for (Map.Entry<String, Tensor> p : m.namedParameters().entrySet())
+            if (p.getKey().endsWith(".bias")) dev.jgrad.nn.init.Init.normal(p.getValue(), 0, 0.5, gen);
+        Tensor ids = Tensor.of(new long[] {1, 5, 9, 30, 2, 7, 7, 11}, 1, 8);
+        HfCheckpoint.save(m, tmp.resolve("out"));
+        CausalLM back = HfCheckpoint.load(tmp.resolve("out"));
+        assertEquals(c.withRopeStyle(dev.jgrad.core.ops.RopeStyle.HALF), back.config());
+        try (NoGrad ignored = NoGrad.enter()) {
+            ModelGoldens.assertClose("interleaved → HF logits", m.forward(ids), back.forward(ids), 1e-5);
         }
     }
 
