@@ -36,6 +36,14 @@ class QuantizeWhileLoadingTest {
     }
 
     @Test
+    void qwen2WithBiasesMistralAndLlama3() throws Exception {
+        for (String arch : new String[] {"hf-qwen2", "hf-mistral", "hf-llama3"}) {
+            Path dir = Goldens.transformerGolden(arch);   // Qwen2's q/k/v biases stay float beside the 4-bit weights
+            check(HfCheckpoint.load(dir), QuantizedModels.load(dir, null, null, QuantSpec.qlora()).model());
+        }
+    }
+
+    @Test
     void llama2cAndJgrad() throws Exception {
         Path bin = Goldens.transformerGolden("llama2c/model.bin");
         check(Llama2cCheckpoint.load(bin), QuantizedModels.load(bin, ModelLoader.Format.LLAMA2C, null, QuantSpec.qlora()).model());

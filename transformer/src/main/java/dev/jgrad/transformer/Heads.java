@@ -34,14 +34,29 @@ public final class Heads {
      */
     public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, KvCache cache, int layer, double dropout,
                                          Generator generator) {
-        AttentionOptions options = AttentionOptions.DEFAULT.withCausal(true);
-        if (dropout > 0) options = options.withDropout(dropout, generator);
+        return causalAttention(q, k, v, cache, layer, dropout, generator, 0);
+    }
+
+    /**
+     * {@link #causalAttention(Tensor, Tensor, Tensor, KvCache, int, double, Generator) Causal attention} in which
+     * each query sees only the last {@code window} keys up to itself (Mistral's sliding window; 0: no limit). The
+     * cache keeps every position; a decode step reads only the last {@code window} of them. When every key fits in
+     * the window (Tk ≤ window) it hides nothing, and the kernel runs without one (so backends without a window
+     * mask, CUDA's, serve sequences up to the window).
+     */
+    public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, KvCache cache, int layer, double dropout,
+                                         Generator generator, int window) {
         if (cache != null) {
             Tensor[] kv = cache.update(layer, k, v);             // (B, Hkv, length + T, hd) each
             k = kv[0];
             v = kv[1];
-            if (q.size(2) == 1) return singleQueryAttention(q, k, v);
+            if (q.size(2) == 1) {
+                int tk = k.size(2), seen = window > 0 ? Math.min(window, tk) : tk;
+                return singleQueryAttention(q, k.narrow(2, tk - seen, seen), v.narrow(2, tk - seen, seen));
+            }
         }
+        AttentionOptions options = AttentionOptions.DEFAULT.withCausal(true).withWindow(window < k.size(2) ? window : 0);
+        if (dropout > 0) options = options.withDropout(dropout, generator);
         return Attention.scaledDotProductAttention(q, k, v, options);   // (B, H, T, hd)
     }
 

@@ -4,7 +4,14 @@ import dev.jgrad.core.ops.RopeStyle;
 
 /**
  * The shape of a LLaMA-style model (Touvron et al., 2023; Meta's {@code ModelArgs}, llama2.c's {@code Config},
- * Hugging Face's {@code LlamaConfig}).
+ * Hugging Face's {@code LlamaConfig}), and of the families that differ from it only in a few switches:
+ * <ul>
+ *   <li><b>Qwen2 / Qwen2.5</b> ({@code Qwen2ForCausalLM}): biases on the q, k and v projections
+ *       ({@link #attentionBias}), RoPE θ 10⁶, often a tied head;</li>
+ *   <li><b>Mistral</b> ({@code MistralForCausalLM}): each query attends only to the last {@link #slidingWindow}
+ *       keys (itself included);</li>
+ *   <li><b>LLaMA 3.x</b>: θ 500000 and, from 3.1 on, the {@link RopeScaling llama3 frequency remapping}.</li>
+ * </ul>
  *
  * <p>The network: token embedding {@code (V, D)}, then {@code nLayers} pre-norm blocks
  * {@code x = x + attn(rmsnorm(x)); x = x + mlp(rmsnorm(x))}, a final RMSNorm and a head {@code (D → V)}.
@@ -30,10 +37,14 @@ import dev.jgrad.core.ops.RopeStyle;
  *                      weights, {@link RopeStyle#HALF} for Hugging Face weights (whose q/k rows are permuted)
  * @param maxSeqLen     the longest sequence the model is meant for (sizes the KV cache)
  * @param tieEmbeddings whether the head reuses the embedding (llama2.c's stories models do; LLaMA 2 does not)
+ * @param attentionBias whether q_proj, k_proj and v_proj have biases (Qwen2; o_proj never has one)
+ * @param slidingWindow 0, or how many keys each query sees, counting back from its own position (Mistral's
+ *                      {@code sliding_window}): the query at position {@code p} attends to {@code p − W < j ≤ p}
+ * @param ropeScaling   null, or LLaMA 3.1's remapping of the RoPE frequencies ({@code rope_scaling})
  */
 public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int nKvHeads, int hiddenDim,
                           double rmsNormEps, double ropeTheta, RopeStyle ropeStyle, int maxSeqLen,
-                          boolean tieEmbeddings) {
+                          boolean tieEmbeddings, boolean attentionBias, int slidingWindow, RopeScaling ropeScaling) {
 
     public LlamaConfig {
         GptConfig.positive("vocabSize", vocabSize);
@@ -55,8 +66,17 @@ public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int n
         if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta))
             throw new IllegalArgumentException("LlamaConfig: ropeTheta must be positive and finite, got " + ropeTheta);
         if (ropeStyle == null) throw new IllegalArgumentException("LlamaConfig: ropeStyle must not be null");
+        if (slidingWindow < 0)
+            throw new IllegalArgumentException("LlamaConfig: slidingWindow must be >= 0 (0: none), got " + slidingWindow);
         GptConfig.checkArray("the embedding (vocabSize x dim)", (long) vocabSize * dim);
         GptConfig.checkArray("an MLP weight (hiddenDim x dim)", (long) hiddenDim * dim);
+    }
+
+    /** The plain LLaMA shape: no biases, no sliding window, no RoPE scaling. */
+    public LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int nKvHeads, int hiddenDim, double rmsNormEps,
+                       double ropeTheta, RopeStyle ropeStyle, int maxSeqLen, boolean tieEmbeddings) {
+        this(vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim, rmsNormEps, ropeTheta, ropeStyle, maxSeqLen,
+                tieEmbeddings, false, 0, null);
     }
 
     /**
@@ -110,7 +130,9 @@ public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int n
         private Integer kvHeads, hiddenDim;   // null: derived from heads and dim at build()
         private double rmsNormEps = 1e-6, ropeTheta = 10000;
         private RopeStyle ropeStyle = RopeStyle.HALF;
-        private boolean tieEmbeddings = false;
+        private boolean tieEmbeddings = false, attentionBias = false;
+        private int slidingWindow = 0;
+        private RopeScaling ropeScaling;
 
         private Builder() {}
 
@@ -147,11 +169,20 @@ public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int n
         /** Whether the head reuses the embedding ({@code tie_word_embeddings}). */
         public Builder tieEmbeddings(boolean tie) { tieEmbeddings = tie; return this; }
 
+        /** Biases on q_proj, k_proj and v_proj (Qwen2's {@code Qwen2ForCausalLM}). */
+        public Builder attentionBias(boolean bias) { attentionBias = bias; return this; }
+
+        /** Mistral's {@code sliding_window}: each query sees its last {@code w} keys; 0 for none. */
+        public Builder slidingWindow(int w) { slidingWindow = w; return this; }
+
+        /** LLaMA 3.1's {@code rope_scaling}; null for none. */
+        public Builder ropeScaling(RopeScaling scaling) { ropeScaling = scaling; return this; }
+
         /** The config, after checking every value and their combinations (throws IllegalArgumentException). */
         public LlamaConfig build() {
             int hidden = hiddenDim != null ? hiddenDim : dim > 0 ? llama2cHiddenDim(dim, 256) : dim;
             return new LlamaConfig(vocabSize, dim, layers, heads, kvHeads != null ? kvHeads : heads, hidden,
-                    rmsNormEps, ropeTheta, ropeStyle, maxSeqLen, tieEmbeddings);
+                    rmsNormEps, ropeTheta, ropeStyle, maxSeqLen, tieEmbeddings, attentionBias, slidingWindow, ropeScaling);
         }
     }
 
@@ -168,20 +199,20 @@ public record LlamaConfig(int vocabSize, int dim, int nLayers, int nHeads, int n
     /** A copy with another RoPE pairing (the weights must be permuted to match; see the checkpoint importers). */
     public LlamaConfig withRopeStyle(RopeStyle style) {
         return new LlamaConfig(vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim, rmsNormEps, ropeTheta, style,
-                maxSeqLen, tieEmbeddings);
+                maxSeqLen, tieEmbeddings, attentionBias, slidingWindow, ropeScaling);
     }
 
     /**
      * Number of parameters: {@code V·D + L·(2D² + 2D·kvDim + 3D·H + 2D) + D + (tied ? 0 : V·D)} (per block: q and o
-     * {@code D²} each, k and v {@code D·kvDim} each, gate/up/down {@code D·H} each, two norms). stories15M:
-     * 15,191,712 (tied).
+     * {@code D²} each, k and v {@code D·kvDim} each, gate/up/down {@code D·H} each, two norms), plus
+     * {@code L·(D + 2·kvDim)} with attention biases. stories15M: 15,191,712 (tied).
      *
      * @throws ArithmeticException if the count exceeds a long (a config no machine could build)
      */
     public long parameterCount() {
         long d = dim;
         long perBlock = Math.addExact(Math.addExact(Math.multiplyExact(2 * d, d), Math.multiplyExact(2 * d, kvDim())),
-                3 * d * hiddenDim + 2 * d);
+                3 * d * hiddenDim + 2 * d + (attentionBias ? d + 2L * kvDim() : 0));
         return Math.addExact(Math.multiplyExact(nLayers, perBlock), (long) vocabSize * d * (tieEmbeddings ? 1 : 2) + d);
     }
 }

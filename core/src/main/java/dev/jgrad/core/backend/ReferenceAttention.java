@@ -22,8 +22,10 @@ final class ReferenceAttention {
     }
 
     /** True when query {@code i} may attend to key {@code j} of batch {@code b}. */
-    private static boolean visible(Tensor mask, boolean causal, int b, int i, int j, int tq, int tk) {
-        if (causal && j > tk - tq + i) return false;
+    private static boolean visible(Tensor mask, AttentionParams p, int b, int i, int j, int tq, int tk) {
+        int pos = tk - tq + i;   // the query's absolute position
+        if (p.causal() && j > pos) return false;
+        if (p.window() > 0 && j <= pos - p.window()) return false;
         return mask == null || mask.storage().getDouble(mask.offset() + b * mask.stride(0) + j * mask.stride(1)) == 0;
     }
 
@@ -37,7 +39,7 @@ final class ReferenceAttention {
         double[] s = new double[tk];
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < tk; j++) {
-            if (!visible(mask, p.causal(), b, i, j, tq, tk)) {
+            if (!visible(mask, p, b, i, j, tq, tk)) {
                 s[j] = Double.NEGATIVE_INFINITY;
                 continue;
             }

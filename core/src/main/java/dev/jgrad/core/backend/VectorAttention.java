@@ -22,8 +22,9 @@ import java.util.Arrays;
  *   P = e^(S − m');  l = α·l + rowsum P;  O = α·O     (rowsum P kept as a vector of lane sums until the end)
  *   O += dropout(P) · V_j
  * </pre>
- * then {@code O /= l} and {@code lse = m + ln l}. Key blocks that lie wholly in a row block's causal future are
- * never visited. {@code Kᵀ} is transposed once per call, so every product is a plain row-major tile product
+ * then {@code O /= l} and {@code lse = m + ln l}. Key blocks that lie wholly in a row block's causal future, or
+ * wholly before its sliding window, are never visited; inside a block, a sliding window masks each row's keys
+ * before {@code pos − window + 1} like the causal limit masks those after {@code pos}. {@code Kᵀ} is transposed once per call, so every product is a plain row-major tile product
  * ({@link AttentionTiles}).
  *
  * <h2>Backward</h2>
@@ -122,7 +123,7 @@ final class VectorAttention {
 
     /** One call's operands and settings, with K (and for the backward V) transposed per head. */
     private static final class Problem {
-        final int batch, heads, kvHeads, group, tq, tk, d, shift;
+        final int batch, heads, kvHeads, group, tq, tk, d, shift, window;
         final Heads q, k, v;
         /** (B, Hkv, D, Tk): kt[((b·Hkv + g)·D + e)·Tk + j] = k[b, g, j, e]; likewise vt. */
         final float[] kt, vt;
@@ -150,6 +151,7 @@ final class VectorAttention {
             bias = mask == null ? null : keyBias(mask);
             scale = (float) p.scale();
             causal = p.causal();
+            window = p.window();
             dropout = p.dropout();
             seed = p.dropoutSeed();
             threshold = AttentionDropout.threshold(p.dropoutP());
@@ -180,9 +182,20 @@ final class VectorAttention {
             return b;
         }
 
-        /** Keys of row r (of a block starting at query i0) visible in the key block at j0 with bc keys. */
+        /** Keys of row r (of a block starting at query i0) visible in the key block at j0 with bc keys: {@code [first(..), visible(..))}. */
         private int visible(int i0, int r, int j0, int bc) {
             return causal ? Math.min(bc, shift + i0 + r - j0 + 1) : bc;
+        }
+
+        /** The first key of the block at j0 inside row r's sliding window (0 without a window). */
+        private int first(int i0, int r, int j0) {
+            return window > 0 ? Math.max(0, shift + i0 + r - window + 1 - j0) : 0;
+        }
+
+        /** Lanes {@code c .. c+L} of a tile row that lie in {@code [first, visible)}. */
+        private static VectorMask<Float> inside(int c, int first, int visible) {
+            VectorMask<Float> in = S.indexInRange(c, visible);
+            return first > 0 ? in.andNot(S.indexInRange(c, first)) : in;
         }
 
         // ---- forward ------------------------------------------------------------------------------
@@ -195,12 +208,13 @@ final class VectorAttention {
             Arrays.fill(m, 0, br, NEG_INF);
             Arrays.fill(l, 0, br * L, 0f);
             int qRow = q.row(b, h, i0), ktBase = (b * kvHeads + g) * d * tk, vRow = v.row(b, g, 0);
-            for (int j0 = 0; j0 < kEnd; j0 += BLOCK_K) {
+            int kStart = window > 0 ? Math.max(0, shift + i0 - window + 1) / BLOCK_K * BLOCK_K : 0; // first row's window
+            for (int j0 = kStart; j0 < kEnd; j0 += BLOCK_K) {
                 int bc = Math.min(BLOCK_K, kEnd - j0);
                 AttentionTiles.gemm(br, bc, d, q.a, qRow, q.st, 1, kt, ktBase + j0, tk, s, 0, BLOCK_K, false, ws.tile);
                 for (int r = 0; r < br; r++) {
                     int rowKey = dropout ? AttentionDropout.rowKey(seed, b, h, i0 + r) : 0;
-                    onlineSoftmaxRow(s, r, visible(i0, r, j0, bc), bc, b * tk + j0, m, l, o, rowKey, j0);
+                    onlineSoftmaxRow(s, r, first(i0, r, j0), visible(i0, r, j0, bc), bc, b * tk + j0, m, l, o, rowKey, j0);
                 }
                 AttentionTiles.gemm(br, d, bc, s, 0, BLOCK_K, 1, v.a, vRow + j0 * v.st, v.st, o, 0, d, true, ws.tile);
             }
@@ -221,16 +235,16 @@ final class VectorAttention {
          * Turns row r of the score tile into (dropped) probabilities relative to the row's new running max,
          * rescaling the row's running sum and output by {@code α = e^(m_old − m_new)}.
          */
-        private void onlineSoftmaxRow(float[] s, int r, int visible, int bc, int biasAt, float[] m, float[] l,
+        private void onlineSoftmaxRow(float[] s, int r, int first, int visible, int bc, int biasAt, float[] m, float[] l,
                                       float[] o, int rowKey, int j0) {
             int so = r * BLOCK_K, width = roundUp(bc);
-            if (visible <= 0) {
+            if (visible <= first) {
                 Arrays.fill(s, so, so + width, 0f);
                 return;
             }
             FloatVector max = FloatVector.broadcast(S, NEG_INF);
             for (int c = 0; c < visible; c += L) {
-                VectorMask<Float> in = S.indexInRange(c, visible);
+                VectorMask<Float> in = inside(c, first, visible);
                 FloatVector x = FloatVector.fromArray(S, s, so + c).mul(scale);
                 if (bias != null) x = x.add(FloatVector.fromArray(S, bias, biasAt + c, in));
                 x = x.blend(NEG_INF, in.not());
@@ -247,7 +261,7 @@ final class VectorAttention {
             FloatVector vm = FloatVector.broadcast(S, mNew), sum = FloatVector.zero(S);
             for (int c = 0; c < width; c += L) {
                 FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, so + c).sub(vm))
-                        .blend(0f, S.indexInRange(c, visible).not());
+                        .blend(0f, inside(c, first, visible).not());
                 sum = sum.add(e);
                 if (dropout) e = e.mul(keepScale).blend(0f, dropped(rowKey, j0 + c));
                 e.intoArray(s, so + c);
@@ -282,7 +296,8 @@ final class VectorAttention {
                         int lseAt = lse.offset() + b * lse.stride(0) + h * lse.stride(1) + i0 * lse.stride(2);
                         AttentionTiles.gemm(br, bc, d, q.a, qRow, q.st, 1, kt, ktBase + j0, tk, ws.s, 0, BLOCK_K, false, ws.tile);
                         for (int r = 0; r < br; r++)
-                            probabilitiesRow(ws, r, visible(i0, r, j0, bc), bc, b * tk + j0, la[lseAt + r * lse.stride(2)],
+                            probabilitiesRow(ws, r, first(i0, r, j0), visible(i0, r, j0, bc), bc, b * tk + j0,
+                                    la[lseAt + r * lse.stride(2)],
                                     dropout ? AttentionDropout.rowKey(seed, b, h, i0 + r) : 0, j0);
                         float[] pd = dropout ? ws.pd : ws.s;
                         AttentionTiles.gemm(bc, d, br, pd, 0, 1, BLOCK_K, gOut.a, gRow, gOut.st, dv, 0, d, true, ws.tile);
@@ -300,18 +315,18 @@ final class VectorAttention {
         }
 
         /** Row r of the score tile becomes {@code P = e^(scale·S + bias − lse)} (and P ⊙ Z into ws.pd). */
-        private void probabilitiesRow(Workspace ws, int r, int visible, int bc, int biasAt, float rowLse, int rowKey,
-                                      int j0) {
+        private void probabilitiesRow(Workspace ws, int r, int first, int visible, int bc, int biasAt, float rowLse,
+                                      int rowKey, int j0) {
             float[] s = ws.s;
             int so = r * BLOCK_K, width = roundUp(bc);
-            if (visible <= 0 || rowLse == NEG_INF) {
+            if (visible <= first || rowLse == NEG_INF) {
                 Arrays.fill(s, so, so + width, 0f);
                 Arrays.fill(ws.pd, so, so + width, 0f);
                 return;
             }
             FloatVector vl = FloatVector.broadcast(S, rowLse);
             for (int c = 0; c < width; c += L) {
-                VectorMask<Float> in = S.indexInRange(c, visible);
+                VectorMask<Float> in = inside(c, first, visible);
                 FloatVector x = FloatVector.fromArray(S, s, so + c).mul(scale);
                 if (bias != null) x = x.add(FloatVector.fromArray(S, bias, biasAt + c, in));
                 FloatVector p = VectorMath.exp(x.sub(vl)).blend(0f, in.not());

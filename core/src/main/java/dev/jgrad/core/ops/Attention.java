@@ -38,7 +38,8 @@ public final class Attention {
         validate(q, k, v, options);
         int batch = q.size(0), heads = q.size(1), tq = q.size(2), d = q.size(3);
         long seed = options.dropoutP() > 0 ? options.generator().nextLong() : 0;
-        AttentionParams params = new AttentionParams(options.scaleFor(d), options.causal(), options.dropoutP(), seed);
+        AttentionParams params = new AttentionParams(options.scaleFor(d), options.causal(), options.dropoutP(), seed,
+                options.window());
         Tensor mask = options.keyPaddingMask();
         Backend backend = q.backend();
         Tensor out = Tensor.empty(q.dtype(), q.device(), batch, heads, tq, d);   // (B, H, Tq, D)
@@ -86,6 +87,9 @@ public final class Attention {
             throw new IllegalArgumentException(op + ": dropoutP must be in [0, 1), got " + o.dropoutP());
         if (o.dropoutP() > 0 && o.generator() == null)
             throw new IllegalArgumentException(op + ": dropoutP = " + o.dropoutP() + " needs a Generator for the dropout seed");
+        if (o.window() < 0) throw new IllegalArgumentException(op + ": window must be >= 0 (0: none), got " + o.window());
+        if (o.window() > 0 && !o.causal())
+            throw new IllegalArgumentException(op + ": a sliding window of " + o.window() + " keys needs causal attention");
         if (Double.isInfinite(o.scale()))
             throw new IllegalArgumentException(op + ": scale must be finite (or NaN for 1/sqrt(D)), got " + o.scale());
     }

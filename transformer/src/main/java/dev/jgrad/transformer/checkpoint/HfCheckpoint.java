@@ -284,11 +284,12 @@ public final class HfCheckpoint {
                 String name = e.getKey();
                 int[] shape = e.getValue();
                 Tensor t = state.get(name);
-                boolean q = name.endsWith("self_attn.q_proj.weight"), k = name.endsWith("self_attn.k_proj.weight");
-                if (permute && (q || k)) {
-                    int heads = q ? c.nHeads() : c.nKvHeads();
+                boolean q = name.matches(".*self_attn\\.q_proj\\.(weight|bias)");
+                boolean k = name.matches(".*self_attn\\.k_proj\\.(weight|bias)");
+                if (permute && (q || k)) {   // a bias (Qwen2) is permuted like its weight's rows: one column
+                    int heads = q ? c.nHeads() : c.nKvHeads(), cols = shape.length == 2 ? shape[1] : 1;
                     writer.add(name, DType.F32, longs(shape), out -> writeFloats(out,
-                            Models.interleavedToHalf(floats(t), heads, c.headDim(), c.dim())));
+                            Models.interleavedToHalf(floats(t), heads, c.headDim(), cols)));
                 } else {
                     writer.add(name, DType.F32, longs(shape), floats(t));
                 }

@@ -11,6 +11,7 @@ import dev.jgrad.transformer.Heads;
 import dev.jgrad.transformer.KvCache;
 import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.LlamaConfig;
+import dev.jgrad.transformer.RopeScaling;
 
 /**
  * One LLaMA block: {@code h = x + attn(input_layernorm(x)); out = h + mlp(post_attention_layernorm(h))}.
@@ -40,11 +41,14 @@ public final class LlamaBlock extends Module {
      * Grouped-query self-attention with rotary positions: {@code q = RoPE(q_proj x)}, {@code k = RoPE(k_proj x)},
      * {@code v = v_proj x}; query head {@code h} attends with kv head {@code h / (H/Hkv)} (the kernel maps the
      * index, no copy of k or v); scale {@code 1/√hd}; then {@code o_proj}. Positions continue from the cache length.
+     * The config's switches: q/k/v biases (Qwen2), a sliding window over the keys (Mistral), and remapped RoPE
+     * frequencies (LLaMA 3.1's {@link RopeScaling}).
      */
     public static final class Attention extends Module {
-        private final int nHeads, nKvHeads, layer;
+        private final int nHeads, nKvHeads, layer, window;
         private final double theta;
         private final RopeStyle style;
+        private final RopeScaling scaling;
 
         Attention(LlamaConfig c, int layer, Generator gen, LinearFactory linears, String path) {
             this.nHeads = c.nHeads();
@@ -52,9 +56,12 @@ public final class LlamaBlock extends Module {
             this.layer = layer;
             this.theta = c.ropeTheta();
             this.style = c.ropeStyle();
-            registerModule("q_proj", LinearFactory.build(linears, path + "q_proj", c.dim(), c.dim(), false, gen));
-            registerModule("k_proj", LinearFactory.build(linears, path + "k_proj", c.dim(), c.kvDim(), false, gen));
-            registerModule("v_proj", LinearFactory.build(linears, path + "v_proj", c.dim(), c.kvDim(), false, gen));
+            this.window = c.slidingWindow();
+            this.scaling = c.ropeScaling();
+            boolean bias = c.attentionBias();
+            registerModule("q_proj", LinearFactory.build(linears, path + "q_proj", c.dim(), c.dim(), bias, gen));
+            registerModule("k_proj", LinearFactory.build(linears, path + "k_proj", c.dim(), c.kvDim(), bias, gen));
+            registerModule("v_proj", LinearFactory.build(linears, path + "v_proj", c.dim(), c.kvDim(), bias, gen));
             registerModule("o_proj", LinearFactory.build(linears, path + "o_proj", c.dim(), c.dim(), false, gen));
         }
 
@@ -62,11 +69,19 @@ public final class LlamaBlock extends Module {
         public Tensor forward(Tensor x, KvCache cache) {
             Forward qProj = child("q_proj"), kProj = child("k_proj"), vProj = child("v_proj"), oProj = child("o_proj");
             int start = cache == null ? 0 : cache.length();
-            Tensor q = Rope.apply(Heads.split(qProj.forward(x), nHeads), start, theta, style);     // (B, H, T, hd)
-            Tensor k = Rope.apply(Heads.split(kProj.forward(x), nKvHeads), start, theta, style);   // (B, Hkv, T, hd)
+            Tensor q = rope(Heads.split(qProj.forward(x), nHeads), start);                         // (B, H, T, hd)
+            Tensor k = rope(Heads.split(kProj.forward(x), nKvHeads), start);                       // (B, Hkv, T, hd)
             Tensor v = Heads.split(vProj.forward(x), nKvHeads);                                   // (B, Hkv, T, hd)
-            Tensor y = Heads.causalAttention(q, k, v, cache, layer, 0, null);                      // (B, H, T, hd)
+            Tensor y = Heads.causalAttention(q, k, v, cache, layer, 0, null, window);              // (B, H, T, hd)
             return oProj.forward(Heads.merge(y));                                                  // (B, T, D)
+        }
+
+        /**
+         * {@code x (B, heads, T, hd)} rotated for positions {@code start ..}: the fused RoPE op, or the remapped
+         * frequencies when the config scales RoPE.
+         */
+        private Tensor rope(Tensor x, int start) {
+            return scaling == null ? Rope.apply(x, start, theta, style) : scaling.apply(x, start, theta, style);
         }
     }
 

@@ -20,7 +20,7 @@ import dev.jgrad.transformer.TiedHead;
  * <pre>
  * model.embed_tokens                    Embedding (V, D)
  * model.layers.{i}.input_layernorm      RMSNorm (D)
- * model.layers.{i}.self_attn.q_proj     Linear D → H·hd        (no biases anywhere)
+ * model.layers.{i}.self_attn.q_proj     Linear D → H·hd        (biases on q/k/v only with attentionBias: Qwen2)
  * model.layers.{i}.self_attn.k_proj     Linear D → Hkv·hd
  * model.layers.{i}.self_attn.v_proj     Linear D → Hkv·hd
  * model.layers.{i}.self_attn.o_proj     Linear H·hd → D
@@ -32,7 +32,7 @@ import dev.jgrad.transformer.TiedHead;
  * Positions enter only through RoPE on queries and keys ({@link LlamaConfig#ropeStyle()} says which features form
  * the rotated pairs; it must match how the q/k weights were laid out).
  *
- * <p>Initialisation as HF's: every Linear and the embedding from {@code N(0, 0.02)}, norms at 1.
+ * <p>Initialisation as HF's: every Linear and the embedding from {@code N(0, 0.02)}, biases at 0, norms at 1.
  */
 public final class LlamaModel extends CausalLM {
 
@@ -56,7 +56,10 @@ public final class LlamaModel extends CausalLM {
         if (config.tieEmbeddings()) registerModule("lm_head", new TiedHead(model.child("embed_tokens")));
         else registerModule("lm_head", LinearFactory.build(linears, "lm_head", config.dim(), config.vocabSize(), false, gen));
         for (Module m : namedModules().values()) {
-            if (m instanceof Linear lin) Init.normal(lin.weight(), 0, 0.02, gen);
+            if (m instanceof Linear lin) {
+                Init.normal(lin.weight(), 0, 0.02, gen);
+                if (lin.bias() != null) Init.constant(lin.bias(), 0);
+            }
             else if (m instanceof Embedding emb) Init.normal(emb.weight(), 0, 0.02, gen);
         }
     }
@@ -83,8 +86,11 @@ public final class LlamaModel extends CausalLM {
             String p = "model.layers." + i + ".";
             out.put(p + "input_layernorm.weight", new int[] {d});
             out.put(p + "self_attn.q_proj.weight", new int[] {d, d});
+            if (c.attentionBias()) out.put(p + "self_attn.q_proj.bias", new int[] {d});
             out.put(p + "self_attn.k_proj.weight", new int[] {c.kvDim(), d});
+            if (c.attentionBias()) out.put(p + "self_attn.k_proj.bias", new int[] {c.kvDim()});
             out.put(p + "self_attn.v_proj.weight", new int[] {c.kvDim(), d});
+            if (c.attentionBias()) out.put(p + "self_attn.v_proj.bias", new int[] {c.kvDim()});
             out.put(p + "self_attn.o_proj.weight", new int[] {d, d});
             out.put(p + "post_attention_layernorm.weight", new int[] {d});
             out.put(p + "mlp.gate_proj.weight", new int[] {c.hiddenDim(), d});
