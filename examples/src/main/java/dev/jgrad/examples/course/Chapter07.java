@@ -73,7 +73,7 @@ public final class Chapter07 {
 
     /** Greedy decoding of a tiny random GPT twice: re-running the whole prefix each step, then with a KV cache. */
     static void kvCache(PrintStream out) {
-        GptConfig config = GptConfig.builder().vocabSize(16).blockSize(32).dim(16).layers(2).heads(2).build();
+        GptConfig config = GptConfig.builder().vocabSize(16).blockSize(32).dim(16).layers(2).heads(2).tieEmbeddings(false).build();
         GptModel model = new GptModel(config, new Generator(7));
         model.eval();
         int[] prompt = {1, 2, 3, 4};
