@@ -51,9 +51,9 @@ public final class Chapter06 {
                 text.length(), vocab.length(), train.length, val.length));
         out.println(String.format(Locale.ROOT, "a model that knows nothing: loss ln %d = %.3f", vocab.length(), Math.log(vocab.length())));
 
-        Run full = train(out, "full train set, dropout 0.0", vocab.length(), train, val, 0.0, 200);
-        Run overfit = train(out, "400-character subset, dropout 0.0", vocab.length(), tiny, val, 0.0, 200);
-        Run dropout = train(out, "400-character subset, dropout 0.3", vocab.length(), tiny, val, 0.3, 200);
+        Run full = train(out, "full train set, dropout 0.0", vocab.length(), train, val, 0.0, 150);
+        Run overfit = train(out, "400-character subset, dropout 0.0", vocab.length(), tiny, val, 0.0, 150);
+        Run dropout = train(out, "400-character subset, dropout 0.3", vocab.length(), tiny, val, 0.3, 150);
 
         out.println("== early stopping on the overfitting run (patience 2 evaluations) ==");
         int stop = earlyStop(overfit.val(), 2, 0.0);

@@ -27,7 +27,7 @@ class Chapter06Test {
         // 2 blocks of 12C² + 13C (C = 32) + wte 70·32 + wpe 32·32 + ln_f 2·32; uniform loss ln 70.
         assertTrue(out.contains("== full train set, dropout 0.0 (28736 parameters) =="), out);
         assertTrue(out.contains("a model that knows nothing: loss ln 70 = 4.248"), out);
-        assertTrue(out.contains("stops at step 100 instead of 200"), out);
+        assertTrue(out.contains("stops at step 100 instead of 150"), out);
         assertTrue(Files.size(dir.resolve("06-loss-curves.png")) > 1000);
         CourseText6to10.assertQuotedOutput(6, out);
     }
