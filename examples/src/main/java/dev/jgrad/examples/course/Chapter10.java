@@ -83,14 +83,10 @@ public final class Chapter10 {
             String skew = m + f == 0 ? "n/a" : String.format(Locale.ROOT, "%+.2f", (double) (m - f) / (m + f));
             out.println(String.format(Locale.ROOT, "%-9s male %d  female %d  skew %s", e.getKey(), m, f, skew));
         }
-        double[] x = new double[OCCUPATIONS.size()], skews = new double[OCCUPATIONS.size()];
-        int i = 0;
-        for (int[] c : counts.values()) {
-            x[i] = i;
-            skews[i++] = c[0] + c[1] == 0 ? 0 : (double) (c[0] - c[1]) / (c[0] + c[1]);
-        }
-        Figures6to10.lines(outDir, "10-pronoun-skew.png", "Pronoun skew per occupation (+1 all male, -1 all female)",
-                "occupation (" + String.join(", ", OCCUPATIONS) + ")", "skew", Map.of("skew", new double[][]{x, skews}));
+        Map<String, Double> skews = new LinkedHashMap<>();
+        counts.forEach((o, c) -> skews.put(o, c[0] + c[1] == 0 ? 0 : (double) (c[0] - c[1]) / (c[0] + c[1])));
+        Figures6to10.bars(outDir, "10-pronoun-skew.png", "Pronoun skew per occupation (+1 all male, -1 all female)",
+                "occupation", "skew", skews);
         out.println("figure: 10-pronoun-skew.png");
     }
 

@@ -1,11 +1,13 @@
 package dev.jgrad.examples.course;
 
+import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.statistics.HistogramDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -18,7 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * The course's figures (chapters 6–10): line charts of named series and histograms, written as PNGs with
+ * The course's figures (chapters 6–10): line charts of named series, bar charts and histograms, written as PNGs with
  * JFreeChart, the same library {@link dev.jgrad.examples.LossPlot} uses. Each PNG is written to a temporary file
  * and moved into place, so a failed run leaves no half-written figure.
  */
@@ -40,6 +42,16 @@ public final class Figures6to10 {
         range.setAutoRangeIncludesZero(false);
         XYPlot plot = new XYPlot(data, new NumberAxis(xLabel), range, new XYLineAndShapeRenderer(true, false));
         return save(dir, file, new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true));
+    }
+
+    /** One bar per entry of {@code bars}, in the map's order: category → value. */
+    public static Path bars(Path dir, String file, String title, String categoryLabel, String valueLabel,
+                            Map<String, Double> bars) throws IOException {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        bars.forEach((category, value) -> data.addValue(value, valueLabel, category));
+        JFreeChart chart = ChartFactory.createBarChart(title, categoryLabel, valueLabel, data);
+        chart.removeLegend();
+        return save(dir, file, chart);
     }
 
     /** A histogram of {@code values} in {@code bins} equal bins. */
