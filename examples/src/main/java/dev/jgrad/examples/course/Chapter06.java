@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,7 @@ public final class Chapter06 {
 
     static final int BLOCK = 32, BATCH = 8, EVAL_EVERY = 25;
 
+    /** The chapter's title, as {@code ./jgrad learn list} shows it. */
     public static String title() {
         return "A GPT on text: train vs validation loss, overfitting, dropout, early stopping";
     }
@@ -40,13 +42,14 @@ public final class Chapter06 {
     /** The outcome of one training run: evaluation steps, train and validation losses at each. */
     record Run(String name, List<Integer> steps, List<Double> train, List<Double> val) {}
 
+    /** Prints the chapter's numbers to {@code out} and writes its figures into {@code outDir}. */
     public static void run(PrintStream out, Path outDir) throws Exception {
         String text = kjv(60_000);
         String vocab = text.chars().distinct().sorted()
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         int[] ids = text.chars().map(vocab::indexOf).toArray();
-        int[] train = java.util.Arrays.copyOfRange(ids, 0, 50_000), val = java.util.Arrays.copyOfRange(ids, 50_000, ids.length);
-        int[] tiny = java.util.Arrays.copyOfRange(train, 0, 400);
+        int[] train = Arrays.copyOfRange(ids, 0, 50_000), val = Arrays.copyOfRange(ids, 50_000, ids.length);
+        int[] tiny = Arrays.copyOfRange(train, 0, 400);
         out.println(String.format(Locale.ROOT, "corpus: first %d characters of embedded:kjv, %d distinct; train %d, validation %d",
                 text.length(), vocab.length(), train.length, val.length));
         out.println(String.format(Locale.ROOT, "a model that knows nothing: loss ln %d = %.3f", vocab.length(), Math.log(vocab.length())));
@@ -106,8 +109,8 @@ public final class Chapter06 {
         int[][] x = new int[BATCH][], y = new int[BATCH][];
         for (int b = 0; b < BATCH; b++) {
             int start = gen.nextInt(data.length - BLOCK - 1);
-            x[b] = java.util.Arrays.copyOfRange(data, start, start + BLOCK);
-            y[b] = java.util.Arrays.copyOfRange(data, start + 1, start + BLOCK + 1);
+            x[b] = Arrays.copyOfRange(data, start, start + BLOCK);
+            y[b] = Arrays.copyOfRange(data, start + 1, start + BLOCK + 1);
         }
         return new Tensor[]{CausalLM.ids(x), CausalLM.ids(y)};
     }
@@ -118,8 +121,8 @@ public final class Chapter06 {
         int[][] x = new int[8][], y = new int[8][];
         for (int b = 0; b < 8; b++) {
             int start = (int) ((long) b * (data.length - BLOCK - 1) / 8);
-            x[b] = java.util.Arrays.copyOfRange(data, start, start + BLOCK);
-            y[b] = java.util.Arrays.copyOfRange(data, start + 1, start + BLOCK + 1);
+            x[b] = Arrays.copyOfRange(data, start, start + BLOCK);
+            y[b] = Arrays.copyOfRange(data, start + 1, start + BLOCK + 1);
         }
         try (NoGrad ignored = NoGrad.enter()) {
             return model.loss(CausalLM.ids(x), CausalLM.ids(y)).item();

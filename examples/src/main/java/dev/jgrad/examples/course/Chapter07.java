@@ -29,10 +29,12 @@ public final class Chapter07 {
     static final String[] TOKENS = {"the", "a", "mat", "dog", "xyz"};
     static final float[] LOGITS = {2.0f, 1.0f, 0.5f, 0.0f, -1.0f};
 
+    /** The chapter's title, as {@code ./jgrad learn list} shows it. */
     public static String title() {
         return "Generation: greedy, temperature, top-k, top-p, repetition penalty and the KV cache";
     }
 
+    /** Prints the chapter's numbers to {@code out} and writes its figures into {@code outDir}. */
     public static void run(PrintStream out, Path outDir) throws Exception {
         out.println("tokens  " + String.join(" ", Arrays.stream(TOKENS).map(t -> String.format(Locale.ROOT, "%6s", t)).toList()));
         out.println("logits  " + row(toDouble(LOGITS), "%6.2f"));

@@ -27,10 +27,12 @@ public final class Chapter08 {
 
     private Chapter08() {}
 
+    /** The chapter's title, as {@code ./jgrad learn list} shows it. */
     public static String title() {
         return "Fine-tuning: freezing, LoRA, NF4 and double quantization, QLoRA";
     }
 
+    /** Prints the chapter's numbers to {@code out} and writes its figures into {@code outDir}. */
     public static void run(PrintStream out, Path outDir) throws Exception {
         out.println("== freezing and LoRA's parameter count ==");
         for (int[] s : new int[][]{{64, 64, 4}, {4096, 4096, 8}}) {

@@ -21,10 +21,12 @@ public final class Chapter09 {
     /** A line as JMH prints it for the project's SGEMM benchmark (throughput mode, 5 measurement iterations). */
     static final String JMH_SAMPLE = "SgemmBenchmark.vector     512  thrpt    5  331.508 ± 6.214  ops/s";
 
+    /** The chapter's title, as {@code ./jgrad learn list} shows it. */
     public static String title() {
         return "Performance: the roofline, SGEMM tiling and packing, the Vector API, reading a JMH result";
     }
 
+    /** Prints the chapter's numbers to {@code out} and writes its figures into {@code outDir}. */
     public static void run(PrintStream out, Path outDir) throws Exception {
         out.println("== arithmetic intensity (fp32, each operand moved once) ==");
         for (int n : new int[]{512, 4096}) {

@@ -21,6 +21,7 @@ public final class Chapter10 {
 
     private Chapter10() {}
 
+    /** The chapter's title, as {@code ./jgrad learn list} shows it. */
     public static String title() {
         return "Evaluation: perplexity, classification and regression metrics, a bias check";
     }
@@ -47,6 +48,7 @@ public final class Chapter10 {
     static final Set<String> MALE = Set.of("he", "him", "his", "himself");
     static final Set<String> FEMALE = Set.of("she", "her", "hers", "herself");
 
+    /** Prints the chapter's numbers to {@code out} and writes its figures into {@code outDir}. */
     public static void run(PrintStream out, Path outDir) throws Exception {
         out.println("== perplexity ==");
         out.println(line("uniform over 65 characters, loss ln 65 = %.4f nats -> perplexity %.2f", Math.log(65), Metrics.perplexity(Math.log(65))));
