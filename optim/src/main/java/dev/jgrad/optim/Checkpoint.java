@@ -142,9 +142,9 @@ public final class Checkpoint {
     /**
      * Restores the checkpoint in {@code dir} into {@code training}'s objects: model weights, optimizer state,
      * schedule state and generator states (every generator named in {@code training} must be in the
-     * checkpoint). Everything is validated before anything changes.
+     * checkpoint). Everything is validated before anything changes; a damaged {@code training.json} (a field
+     * missing or of the wrong JSON type) is an {@link IOException} naming the field.
      */
-    @SuppressWarnings("unchecked")
     public static Loaded load(Path dir, Training training) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         recover(target);
@@ -152,11 +152,24 @@ public final class Checkpoint {
         Path jsonPath = target.resolve(TRAINING_FILE);
         if (!Files.isRegularFile(jsonPath)) throw new IOException("checkpoint " + target + " has no " + TRAINING_FILE);
         Map<String, Object> json = JsonState.MAPPER.readValue(jsonPath.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
-        if (!FORMAT.equals(json.get("format")) || !Integer.valueOf(VERSION).equals(json.get("version")))
-            throw new IOException("checkpoint " + target + ": unknown format " + json.get("format") + " version " + json.get("version"));
-        Map<String, Object> files = JsonState.asMap(json.get("files"));
-        for (Map.Entry<String, Object> f : files.entrySet()) verify(target, f.getKey(), JsonState.asMap(f.getValue()));
+        if (json == null || !FORMAT.equals(json.get("format")) || !Integer.valueOf(VERSION).equals(json.get("version")))
+            throw new IOException("checkpoint " + target + ": unknown format " + (json == null ? null : json.get("format"))
+                    + " version " + (json == null ? null : json.get("version")));
         String where = "checkpoint " + target + ": ";
+        try {
+            return load(target, json, training, where);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(where)) throw e;
+            throw new IOException(where + TRAINING_FILE + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #load(Path, Training)} after the format check; a malformed field of {@code json} is an IllegalArgumentException. */
+    private static Loaded load(Path target, Map<String, Object> json, Training training, String where) throws IOException {
+        Map<String, Object> files = JsonState.asMap(json.get("files"), "files");
+        for (Map.Entry<String, Object> f : files.entrySet())
+            verify(target, f.getKey(), JsonState.asMap(f.getValue(), "files." + f.getKey()));
+        long step = JsonState.asLong(json.get("step"), "step");
 
         // ---- read and validate everything ----
         Map<String, Tensor> modelState = readModel(target.resolve(MODEL_FILE), training.model(), where);
@@ -168,25 +181,27 @@ public final class Checkpoint {
                 tensors = new LinkedHashMap<>();
                 for (SafetensorsFile.Entry e : f.entries()) tensors.put(e.name(), Safetensors.read(f, e.name(), e.dtype()));
             }
-            optState = new Optimizer.State(JsonState.asMap(json.get("optimizer")), tensors);
+            optState = new Optimizer.State(JsonState.asMap(json.get("optimizer"), "optimizer"), tensors);
         }
         Map<String, Object> scheduleState = null;
         if (training.schedule() != null) {
-            scheduleState = JsonState.asMap(json.get("schedule"));
+            scheduleState = JsonState.asMapOrNull(json.get("schedule"), "schedule");
             if (scheduleState == null) throw new IOException(where + "no schedule state");
             Object liveType = training.schedule().stateDict().get("type");
             if (!liveType.equals(scheduleState.get("type")))
                 throw new IllegalArgumentException(where + "the schedule state is for " + scheduleState.get("type") + ", not " + liveType);
         }
-        Map<String, Object> gens = JsonState.asMap(json.get("generators"));
+        Map<String, Object> gens = training.generators().isEmpty() ? Map.of()
+                : JsonState.asMap(json.get("generators"), "generators");
         Map<String, long[]> genStates = new LinkedHashMap<>();
         for (String name : training.generators().keySet()) {
             if (!gens.containsKey(name))
                 throw new IOException(where + "no state for generator \"" + name + "\" (has " + gens.keySet() + ")");
-            long[] s = JsonState.asLongs(gens.get(name));
+            long[] s = JsonState.asLongs(gens.get(name), "generators." + name);
             if (s.length != 6) throw new IOException(where + "generator \"" + name + "\" has " + s.length + " state words, not 6");
             genStates.put(name, s);
         }
+        Map<String, Object> extra = json.get("extra") == null ? Map.of() : JsonState.asMap(json.get("extra"), "extra");
 
         // ---- apply (each step validates its own input first, so a failure leaves the objects unchanged) ----
         try {
@@ -197,8 +212,7 @@ public final class Checkpoint {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
         for (Map.Entry<String, long[]> e : genStates.entrySet()) training.generators().get(e.getKey()).setState(e.getValue());
-        Map<String, Object> extra = json.get("extra") == null ? Map.of() : JsonState.asMap(json.get("extra"));
-        return new Loaded(((Number) json.get("step")).longValue(), extra);
+        return new Loaded(step, extra);
     }
 
     /** The model file's tensors, checked against the model's keys and shapes (first mismatch named). */
@@ -266,7 +280,7 @@ public final class Checkpoint {
     private static void verify(Path dir, String name, Map<String, Object> entry) throws IOException {
         Path file = dir.resolve(name);
         if (!Files.isRegularFile(file)) throw new IOException("checkpoint " + dir + ": " + name + " is missing");
-        long size = Files.size(file), expected = ((Number) entry.get("bytes")).longValue();
+        long size = Files.size(file), expected = JsonState.asLong(entry.get("bytes"), "files." + name + ".bytes");
         if (size != expected)
             throw new IOException("checkpoint " + dir + ": " + name + " has " + size + " bytes, the manifest says " + expected);
         String hash = sha256(file);

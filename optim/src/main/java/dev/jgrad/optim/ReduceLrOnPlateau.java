@@ -113,14 +113,14 @@ public class ReduceLrOnPlateau implements Schedule {
     public void loadStateDict(Map<String, Object> state) {
         if (!"ReduceLrOnPlateau".equals(state.get("type")))
             throw new IllegalArgumentException("schedule state is for " + state.get("type") + ", not ReduceLrOnPlateau");
-        double[] lrs = JsonState.asDoubles(state.get("lrs"));
+        double[] lrs = JsonState.asDoubles(state.get("lrs"), "schedule.lrs");
         List<? extends Optimizer.ParamGroup<?>> groups = optimizer.paramGroups();
         if (lrs.length != groups.size())
             throw new IllegalArgumentException("schedule state has " + lrs.length + " groups, the optimizer " + groups.size());
-        best = JsonState.asDouble(state.get("best"));
-        numBadEpochs = JsonState.asInt(state.get("num_bad_epochs"));
-        cooldownCounter = JsonState.asInt(state.get("cooldown_counter"));
-        lastEpoch = JsonState.asInt(state.get("last_epoch"));
+        best = JsonState.asDouble(state.get("best"), "schedule.best");
+        numBadEpochs = JsonState.asInt(state.get("num_bad_epochs"), "schedule.num_bad_epochs");
+        cooldownCounter = JsonState.asInt(state.get("cooldown_counter"), "schedule.cooldown_counter");
+        lastEpoch = JsonState.asInt(state.get("last_epoch"), "schedule.last_epoch");
         for (int i = 0; i < lrs.length; i++) groups.get(i).setLr(lrs[i]);
     }
 }

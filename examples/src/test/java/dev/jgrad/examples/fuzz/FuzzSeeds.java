@@ -144,16 +144,18 @@ public final class FuzzSeeds {
         ByteArrayOutputStream full = new ByteArrayOutputStream();
         List<String> pieces = new java.util.ArrayList<>(List.of("<unk>", "\n<s>\n", "\n</s>\n"));
         for (int i = 0; i < 256; i++) pieces.add(String.format("<0x%02X>", i));
-        pieces.addAll(List.of(" t", "he", " the", " a", "é", " fox", "東"));
-        full.writeBytes(llama2cTokenizer(pieces, 6));
+        pieces.addAll(List.of(" ", " t", "he", " the", " a", "é", " fox", "東"));
+        full.writeBytes(llama2cTokenizer(pieces));
         seed("Llama2cTokenizerFuzzTest", "llama2cTokenizer", "byte-fallback.bin", full.toByteArray());
         seed("Llama2cTokenizerFuzzTest", "llama2cTokenizer", "small.bin",
-                llama2cTokenizer(List.of("<unk>", "\n<s>\n", "\n</s>\n", " ", "a", "b", " ab", "ab"), 3));
+                llama2cTokenizer(List.of("<unk>", "\n<s>\n", "\n</s>\n", " ", "a", "b", " ab", "ab")));
         seed("Llama2cTokenizerFuzzTest", "llama2cTokenizer", "truncated.bin",
-                truncated(llama2cTokenizer(List.of("<unk>", "\n<s>\n", "\n</s>\n", "xyz"), 4), 40));
+                truncated(llama2cTokenizer(List.of("<unk>", "\n<s>\n", "\n</s>\n", "xyz")), 40));
     }
 
-    private static byte[] llama2cTokenizer(List<String> pieces, int maxTokenLength) {
+    private static byte[] llama2cTokenizer(List<String> pieces) {
+        int maxTokenLength = 0;
+        for (String p : pieces) maxTokenLength = Math.max(maxTokenLength, utf8(p).length);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         out.write(b.putInt(0, maxTokenLength).array(), 0, 4);
@@ -229,6 +231,7 @@ public final class FuzzSeeds {
         } finally {
             Files.deleteIfExists(tmp);
         }
+        // Near-valid: an added token and a Sequence pre-tokenizer, but not the 256 byte tokens byte-level BPE needs.
         seed("HfTokenizerJsonFuzzTest", "tokenizerJson", "added-tokens.json", utf8("""
                 {"added_tokens":[{"id":3,"content":"<s>"}],"normalizer":null,
                  "pre_tokenizer":{"type":"Sequence","pretokenizers":[{"type":"ByteLevel","add_prefix_space":false}]},

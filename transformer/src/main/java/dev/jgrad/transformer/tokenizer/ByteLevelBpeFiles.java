@@ -169,28 +169,29 @@ final class ByteLevelBpeFiles {
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject()) throw new TokenizerFormatException(source + ": model.vocab is not an object");
         Map<String, Integer> vocab = new LinkedHashMap<>();
-        int size = 0;
+        long size = 0;   // 1 + the largest id; a long, since an id may be Integer.MAX_VALUE
         for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             if (!e.getValue().canConvertToInt() || e.getValue().intValue() < 0) {
                 throw new TokenizerFormatException(source + ": model.vocab['" + e.getKey() + "'] is not a non-negative int");
             }
             vocab.put(e.getKey(), e.getValue().intValue());
-            size = Math.max(size, e.getValue().intValue() + 1);
+            size = Math.max(size, e.getValue().intValue() + 1L);
         }
         Map<Integer, String> added = new HashMap<>();
         for (JsonNode token : root.path("added_tokens")) {
-            if (!token.path("id").canConvertToInt() || !token.path("content").isTextual()) {
-                throw new TokenizerFormatException(source + ": added_tokens entry " + token + " needs an id and a content");
+            if (!token.path("id").canConvertToInt() || token.get("id").intValue() < 0 || !token.path("content").isTextual()) {
+                throw new TokenizerFormatException(source + ": added_tokens entry " + token
+                        + " needs a non-negative int id and a content");
             }
             added.put(token.get("id").intValue(), token.get("content").textValue());
-            size = Math.max(size, token.get("id").intValue() + 1);
+            size = Math.max(size, token.get("id").intValue() + 1L);
         }
         if (size > vocab.size() + added.size()) {
             throw new TokenizerFormatException(source + ": ids go up to " + (size - 1) + " but only "
                     + (vocab.size() + added.size()) + " tokens are defined");
         }
-        String[] pieces = new String[size];
-        boolean[] special = new boolean[size];
+        String[] pieces = new String[(int) size];
+        boolean[] special = new boolean[(int) size];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             if (pieces[e.getValue()] != null) {
                 throw new TokenizerFormatException(source + ": id " + e.getValue() + " is given to both '"
