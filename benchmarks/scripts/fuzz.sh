@@ -4,6 +4,7 @@
 #   benchmarks/scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 seconds, every target
 #   benchmarks/scripts/fuzz.sh 10                                    what CI runs (about two minutes in all)
 #   benchmarks/scripts/fuzz.sh 300 SafetensorsFuzzTest               one parser, five minutes
+#   benchmarks/scripts/fuzz.sh --seeds                              rewrite the seed corpus and fixtures (FuzzSeeds)
 #
 # The targets are the *FuzzTest classes of examples/src/test/java/dev/jgrad/examples/fuzz, one fuzz test each.
 # Plain `mvn verify` runs them in regression mode (their seed corpus and saved crashes only); here JAZZER_FUZZ=1
@@ -19,6 +20,16 @@ if [[ -z ${JAVA_HOME:-} || ! -x $JAVA_HOME/bin/javac ]] || ! "$JAVA_HOME/bin/jav
   export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 fi
 export PATH="$JAVA_HOME/bin:$PATH"
+
+if [[ ${1:-} == --seeds ]]; then
+  cp=$(mktemp)
+  trap 'rm -f "$cp"' EXIT
+  # In one reactor run, so that the jgrad modules on the class path are this tree's target/classes.
+  mvn -q -B -pl examples -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp"
+  java --add-modules=jdk.incubator.vector -cp "examples/target/test-classes:examples/target/classes:$(cat "$cp")" \
+    dev.jgrad.examples.fuzz.FuzzSeeds
+  exit
+fi
 
 seconds=${1:-60}
 [[ $# -gt 0 ]] && shift
@@ -42,10 +53,10 @@ done
 echo "fuzzing ${#targets[@]} target(s), ${seconds}s each: ${targets[*]}"
 list=$(IFS=,; echo "${targets[*]}")
 JAZZER_FUZZ=1 mvn -B -pl examples -am test \
-  -Dtest="$list" -Dsurefire.failIfNoSpecifiedTests=false -DreuseForks=false -DforkCount=1 \
+  -Dtest="$list" -Dsurefire.failIfNoSpecifiedTests=false -DreuseForks=false \
   -Djazzer.max_duration="${seconds}s" -Djunit.jupiter.execution.timeout.mode=disabled \
-  -Djazzer.instrumentation_includes='dev.jgrad.**:com.fasterxml.jackson.**' \
-  -DargLine="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+EnableDynamicAgentLoading -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true" \
+  -Djgrad.fuzz.instrument='dev.jgrad.**,com.fasterxml.jackson.**' \
+  -Djgrad.examples.argLine="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+EnableDynamicAgentLoading -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true" \
   | grep -E '^(INFO: using inputs from: .*cifuzz-corpus|#[0-9]+ +(DONE|pulse)|Done [0-9]+ runs|==|artifact_prefix|\[(INFO|ERROR)\] (Tests run|Running|BUILD|Failed)|.*FuzzTestFinding|Caused by|	at dev\.jgrad)' \
   || true
 exit "${PIPESTATUS[0]}"

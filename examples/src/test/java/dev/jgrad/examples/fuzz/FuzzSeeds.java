@@ -35,7 +35,7 @@ import java.util.Map;
  * java -cp "examples/target/test-classes:examples/target/classes:$(cat cp.txt)" dev.jgrad.examples.fuzz.FuzzSeeds
  * </pre>
  * ({@code cp.txt} from {@code mvn -q -pl examples dependency:build-classpath -Dmdep.outputFile=cp.txt}), or see
- * {@code benchmarks/scripts/fuzz.sh --seeds}. The output is deterministic.
+ * {@code benchmarks/scripts/fuzz.sh --seeds}, which does both. The output is deterministic.
  */
 public final class FuzzSeeds {
 
@@ -170,10 +170,9 @@ public final class FuzzSeeds {
     // ---- SentencePiece tokenizer.model: protobuf by hand ----------------------------------------------------
 
     private void sentencePieceModel() throws IOException {
+        // A model trained by SentencePiece itself: the transformer tests' fixture (run from the repository root).
         Path trained = Path.of("transformer/src/test/resources/tokenizer/sp-bpe-tiny-unk.model");
-        if (Files.isRegularFile(trained)) {   // a model trained by SentencePiece itself (the transformer tests' fixture)
-            seed("SentencePieceModelFuzzTest", "sentencePieceModel", "sp-bpe-tiny-unk.model", Files.readAllBytes(trained));
-        }
+        seed("SentencePieceModelFuzzTest", "sentencePieceModel", "sp-bpe-tiny-unk.model", Files.readAllBytes(trained));
         ByteArrayOutputStream model = new ByteArrayOutputStream();
         String[][] pieces = {{"<unk>", "2"}, {"<s>", "3"}, {"</s>", "3"}, {"▁", "1"}, {"a", "1"}, {"b", "1"},
                 {"▁a", "1"}, {"ab", "1"}, {"<0x41>", "6"}};

@@ -87,15 +87,18 @@ class FuzzSeedsTest {
         Tokenizer bytes = Tokenizer.load(seed("Llama2cTokenizerFuzzTest", "llama2cTokenizer", "byte-fallback.bin",
                 "rt/tokenizer.bin"));
         assertEquals("the fox, naïve 東 😀", bytes.decode(bytes.encode("the fox, naïve 東 😀")));   // byte fallback
-        Tokenizer chars = Tokenizer.load(seed("HfTokenizerJsonFuzzTest", "tokenizerJson", "chars.json", "c/tokenizer.json"));
+        Tokenizer chars = Tokenizer.load(seed("HfTokenizerJsonFuzzTest", "tokenizerJson", "chars.json",
+                "c/tokenizer.json"));
         assertEquals("the lazy fox", chars.decode(chars.encode("the lazy fox")));
     }
 
     @Test
     void hfConfigSeedsLoadBesideTheirWeights() throws IOException {
         for (String model : List.of("llama", "gpt2")) {
-            Path config = seed("HfConfigFuzzTest", "hfConfig", model + "-config.json", model + "/" + HfCheckpoint.CONFIG);
-            Files.write(config.resolveSibling(HfCheckpoint.WEIGHTS), FuzzSupport.fixture("hf-" + model + "/model.safetensors"));
+            Path config = seed("HfConfigFuzzTest", "hfConfig", model + "-config.json",
+                    model + "/" + HfCheckpoint.CONFIG);
+            Files.write(config.resolveSibling(HfCheckpoint.WEIGHTS),
+                    FuzzSupport.fixture("hf-" + model + "/model.safetensors"));
             CausalLM loaded = HfCheckpoint.load(config.getParent());
             assertEquals(model.equals("gpt2"), loaded.config() instanceof GptConfig, model);
         }
@@ -105,7 +108,8 @@ class FuzzSeedsTest {
     void peftSeedsAttachTheirAdapters() throws IOException {
         for (String name : List.of("list-targets.json", "regex-targets.json", "rslora.json")) {
             Path config = seed("PeftAdapterFuzzTest", "adapterConfig", name, name + "/" + PeftAdapter.CONFIG);
-            Files.write(config.resolveSibling(PeftAdapter.WEIGHTS), FuzzSupport.fixture("peft/adapter_model.safetensors"));
+            Files.write(config.resolveSibling(PeftAdapter.WEIGHTS),
+                    FuzzSupport.fixture("peft/adapter_model.safetensors"));
             LlamaModel model = new LlamaModel(FuzzModels.LLAMA, new Generator(0));
             PeftAdapter.Config read = PeftAdapter.load(model, config.getParent(), new Generator(1));
             assertEquals(2, read.lora().r());

@@ -62,7 +62,8 @@ final class FuzzSupport {
         long allocated = allocatedBy(parse);
         if (allocated > ALLOCATION_BUDGET) allocated = allocatedBy(parse);
         if (allocated > ALLOCATION_BUDGET)
-            throw new AssertionError("the parse allocated " + allocated + " bytes, over the budget of " + ALLOCATION_BUDGET);
+            throw new AssertionError("the parse allocated " + allocated + " bytes, over the budget of "
+                    + ALLOCATION_BUDGET);
     }
 
     /** Bytes allocated by the calling thread while {@code parse} ran, after checking how it ended. */

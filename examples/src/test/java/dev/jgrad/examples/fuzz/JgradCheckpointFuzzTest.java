@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the {@code training.json} of a jgrad checkpoint as {@code JgradCheckpoint.load} reads it: the model config
- * under {@code extra.model} ({@code ModelConfigs.fromJgrad}) and the manifest, beside the fixed weights of a tiny LLaMA.
- * A config that asks for a model other than the one the weights fit must be refused before that model is allocated.
+ * under {@code extra.model} ({@code ModelConfigs.fromJgrad}) and the manifest, beside the fixed weights of a tiny
+ * LLaMA. A config that asks for a model other than the one the weights fit must be refused before that model is
+ * allocated.
  */
 class JgradCheckpointFuzzTest {
 
