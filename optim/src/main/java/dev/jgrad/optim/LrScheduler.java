@@ -70,7 +70,7 @@ public abstract class LrScheduler implements Schedule {
     public void loadStateDict(Map<String, Object> state) {
         if (!getClass().getSimpleName().equals(state.get("type")))
             throw new IllegalArgumentException("schedule state is for " + state.get("type") + ", not " + getClass().getSimpleName());
-        double[] saved = JsonState.asDoubles(state.get("base_lrs"));
+        double[] saved = JsonState.asDoubles(state.get("base_lrs"), "schedule.base_lrs");
         if (saved.length != baseLrs.length)
             throw new IllegalArgumentException("schedule state has " + saved.length + " groups, the optimizer " + baseLrs.length);
         int epoch = JsonState.asCount(state.get("last_epoch"), "schedule.last_epoch");

@@ -230,18 +230,21 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
      * Restores {@link #exportState()} output into this optimizer, built over the same parameters in the same
      * groups. Everything is checked (type, group sizes, buffer shapes) before anything changes.
      */
-    @SuppressWarnings("unchecked")
     public final void importState(State saved) {
         Map<String, Object> meta = saved.meta();
         if (!name().equals(meta.get("type")))
             throw new IllegalArgumentException("optimizer state is for " + meta.get("type") + ", not " + name());
-        List<Map<String, Object>> groupMeta = (List<Map<String, Object>>) meta.get("groups");
-        if (groupMeta.size() != groups.size())
-            throw new IllegalArgumentException(name() + ": saved state has " + groupMeta.size() + " parameter groups, this optimizer "
+        List<?> groupList = JsonState.asList(meta.get("groups"), "optimizer.groups");
+        if (groupList.size() != groups.size())
+            throw new IllegalArgumentException(name() + ": saved state has " + groupList.size() + " parameter groups, this optimizer "
                     + groups.size());
+        List<Map<String, Object>> groupMeta = new ArrayList<>();
+        for (int i = 0; i < groupList.size(); i++) groupMeta.add(JsonState.asMap(groupList.get(i), "optimizer.groups[" + i + "]"));
         List<Tensor> all = new ArrayList<>();
+        double[] initialLrs = new double[groups.size()];
         for (int i = 0; i < groups.size(); i++) {
-            List<?> idx = (List<?>) groupMeta.get(i).get("params");
+            List<?> idx = JsonState.asList(groupMeta.get(i).get("params"), "optimizer.groups[" + i + "].params");
+            initialLrs[i] = JsonState.asDouble(groupMeta.get(i).get("initial_lr"), "optimizer.groups[" + i + "].initial_lr");
             if (idx.size() != groups.get(i).params.size())
                 throw new IllegalArgumentException(name() + ": saved group " + i + " has " + idx.size()
                         + " parameters, this optimizer's has " + groups.get(i).params.size());
@@ -250,26 +253,35 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> {
         for (Map.Entry<String, Tensor> e : saved.tensors().entrySet()) {
             String key = e.getKey();
             int dot = key.indexOf('.');
-            int index = Integer.parseInt(key.substring(0, dot));
+            int index = dot > 0 && key.substring(0, dot).matches("\\d{1,9}") ? Integer.parseInt(key.substring(0, dot)) : -1;
             if (index < 0 || index >= all.size())
-                throw new IllegalArgumentException(name() + ": saved state " + key + " refers to parameter " + index
-                        + " of " + all.size());
+                throw new IllegalArgumentException(name() + ": saved state " + key + " is not \"<parameter index>.<buffer>\""
+                        + " for one of the " + all.size() + " parameters");
             Tensor p = all.get(index);
             if (!Arrays.equals(p.shape(), e.getValue().shape()))
                 throw new IllegalArgumentException(name() + ": saved state " + key + " has shape " + Shape.str(e.getValue().shape())
                         + ", but parameter " + index + " has shape " + Shape.str(p.shape()));
         }
         List<O> options = new ArrayList<>();
-        for (Map<String, Object> gm : groupMeta) options.add(JsonState.MAPPER.convertValue(gm.get("options"), optionsType()));
+        for (int i = 0; i < groupMeta.size(); i++) {
+            Object o = JsonState.asMap(groupMeta.get(i).get("options"), "optimizer.groups[" + i + "].options");
+            options.add(JsonState.MAPPER.convertValue(o, optionsType()));
+        }
+        Map<Integer, Long> stepCounts = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : JsonState.asMap(meta.get("steps"), "optimizer.steps").entrySet()) {
+            String what = "optimizer.steps." + e.getKey();
+            int index = e.getKey().matches("\\d{1,9}") ? Integer.parseInt(e.getKey()) : -1;
+            if (index < 0 || index >= all.size())
+                throw new IllegalArgumentException(what + " names no parameter (0 to " + (all.size() - 1) + ")");
+            stepCounts.put(index, JsonState.asLong(e.getValue(), what));
+        }
         // Validated: now apply.
         state.clear();
         for (int i = 0; i < groups.size(); i++) {
             groups.get(i).options = options.get(i);
-            groups.get(i).initialLr = ((Number) groupMeta.get(i).get("initial_lr")).doubleValue();
+            groups.get(i).initialLr = initialLrs[i];
         }
-        Map<String, Object> steps = (Map<String, Object>) meta.get("steps");
-        for (Map.Entry<String, Object> e : steps.entrySet())
-            stateOf(all.get(Integer.parseInt(e.getKey()))).step = ((Number) e.getValue()).longValue();
+        for (Map.Entry<Integer, Long> e : stepCounts.entrySet()) stateOf(all.get(e.getKey())).step = e.getValue();
         try (NoGrad ignored = NoGrad.enter()) {
             for (Map.Entry<String, Tensor> e : saved.tensors().entrySet()) {
                 String key = e.getKey();

@@ -113,11 +113,11 @@ public class ReduceLrOnPlateau implements Schedule {
     public void loadStateDict(Map<String, Object> state) {
         if (!"ReduceLrOnPlateau".equals(state.get("type")))
             throw new IllegalArgumentException("schedule state is for " + state.get("type") + ", not ReduceLrOnPlateau");
-        double[] lrs = JsonState.asDoubles(state.get("lrs"));
+        double[] lrs = JsonState.asDoubles(state.get("lrs"), "schedule.lrs");
         List<? extends Optimizer.ParamGroup<?>> groups = optimizer.paramGroups();
         if (lrs.length != groups.size())
             throw new IllegalArgumentException("schedule state has " + lrs.length + " groups, the optimizer " + groups.size());
-        double savedBest = JsonState.asDouble(state.get("best"));
+        double savedBest = JsonState.asDouble(state.get("best"), "schedule.best");
         int bad = JsonState.asCount(state.get("num_bad_epochs"), "schedule.num_bad_epochs");
         int cooldown = JsonState.asCount(state.get("cooldown_counter"), "schedule.cooldown_counter");
         int epoch = JsonState.asCount(state.get("last_epoch"), "schedule.last_epoch");

@@ -123,9 +123,17 @@ public final class JgradCheckpoint {
         return config;
     }
 
-    /** Builds the checkpoint's model and loads its weights (evaluation mode); optimizer state is left alone. */
+    /**
+     * Builds the checkpoint's model and loads its weights (evaluation mode); optimizer state is left alone. The
+     * weights' names, dtypes and shapes are checked against the config before the model is built, so a config
+     * that asks for another (or a huge) model is refused without allocating it.
+     */
     public static CausalLM load(Path dir) throws IOException {
-        CausalLM model = Models.create(buildableConfig(dir, LinearFactory.FLOAT), new Generator(0));
+        Record config = buildableConfig(dir, LinearFactory.FLOAT);
+        try (SafetensorsFile f = openWeights(dir)) {
+            checkWeights(f, Models.parameterShapes(config));
+        }
+        CausalLM model = Models.create(config, new Generator(0));
         Checkpoint.load(dir, new Checkpoint.Training(model, null, null, null));
         Path file = dir.resolve(MODEL_FILE);
         for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet())
@@ -146,23 +154,8 @@ public final class JgradCheckpoint {
         Record config = buildableConfig(dir, linears);
         Path file = dir.resolve(MODEL_FILE);
         Map<String, int[]> shapes = Models.parameterShapes(config);
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            java.util.List<String> missing = new java.util.ArrayList<>(), unexpected = new java.util.ArrayList<>();
-            for (String k : shapes.keySet()) if (!f.contains(k)) missing.add(k);
-            for (SafetensorsFile.Entry e : f.entries()) if (!shapes.containsKey(e.name())) unexpected.add(e.name());
-            if (!missing.isEmpty() || !unexpected.isEmpty())
-                throw new CheckpointFormatException(file, "the weights do not match the model of training.json: "
-                        + (missing.isEmpty() ? "" : "missing tensors " + HfCheckpoint.abbreviate(missing))
-                        + (missing.isEmpty() || unexpected.isEmpty() ? "" : "; ")
-                        + (unexpected.isEmpty() ? "" : "unexpected tensors " + HfCheckpoint.abbreviate(unexpected)));
-            for (Map.Entry<String, int[]> s : shapes.entrySet()) {
-                SafetensorsFile.Entry e = f.entry(s.getKey());
-                long[] want = java.util.Arrays.stream(s.getValue()).asLongStream().toArray();
-                if (!e.dtype().isFloatingPoint() || !java.util.Arrays.equals(want, e.shape()))
-                    throw new CheckpointFormatException(file, "tensor " + e.name() + " is " + e.dtype() + " "
-                            + java.util.Arrays.toString(e.shape()) + ", the model expects a float tensor "
-                            + java.util.Arrays.toString(want));
-            }
+        try (SafetensorsFile f = openWeights(dir)) {
+            checkWeights(f, shapes);
             CausalLM model = Models.create(config, new Generator(0), linears);
             Map<String, Tensor> params = model.namedParameters();
             Models.Scratch scratch = new Models.Scratch();
@@ -172,6 +165,32 @@ public final class JgradCheckpoint {
             }
             model.eval();
             return model;
+        }
+    }
+
+    private static SafetensorsFile openWeights(Path dir) throws IOException {
+        Path file = dir.resolve(MODEL_FILE);
+        if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + MODEL_FILE);
+        return SafetensorsFile.open(file);
+    }
+
+    /** Fails unless the file holds exactly the tensors of {@code shapes}, each a float tensor of that shape. */
+    private static void checkWeights(SafetensorsFile f, Map<String, int[]> shapes) throws CheckpointFormatException {
+        java.util.List<String> missing = new java.util.ArrayList<>(), unexpected = new java.util.ArrayList<>();
+        for (String k : shapes.keySet()) if (!f.contains(k)) missing.add(k);
+        for (SafetensorsFile.Entry e : f.entries()) if (!shapes.containsKey(e.name())) unexpected.add(e.name());
+        if (!missing.isEmpty() || !unexpected.isEmpty())
+            throw new CheckpointFormatException(f.path(), "the weights do not match the model of training.json: "
+                    + (missing.isEmpty() ? "" : "missing tensors " + HfCheckpoint.abbreviate(missing))
+                    + (missing.isEmpty() || unexpected.isEmpty() ? "" : "; ")
+                    + (unexpected.isEmpty() ? "" : "unexpected tensors " + HfCheckpoint.abbreviate(unexpected)));
+        for (Map.Entry<String, int[]> s : shapes.entrySet()) {
+            SafetensorsFile.Entry e = f.entry(s.getKey());
+            long[] want = java.util.Arrays.stream(s.getValue()).asLongStream().toArray();
+            if (!e.dtype().isFloatingPoint() || !java.util.Arrays.equals(want, e.shape()))
+                throw new CheckpointFormatException(f.path(), "tensor " + e.name() + " is " + e.dtype() + " "
+                        + java.util.Arrays.toString(e.shape()) + ", the model expects a float tensor "
+                        + java.util.Arrays.toString(want));
         }
     }
 }

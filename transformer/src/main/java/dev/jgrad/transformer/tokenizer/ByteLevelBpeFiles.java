@@ -180,7 +180,7 @@ final class ByteLevelBpeFiles {
         // Ids must be dense, 0..n-1, so none can reach the number of entries: checked before any array is sized.
         long entries = vocabNode.size() + root.path("added_tokens").size();
         Map<String, Integer> vocab = new LinkedHashMap<>();
-        int size = 0;
+        long size = 0;   // 1 + the largest id; a long, since an id may be Integer.MAX_VALUE
         for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             JsonNode id = e.getValue();
             if (!id.isIntegralNumber() || !id.canConvertToLong() || id.longValue() < 0 || id.longValue() >= entries) {
@@ -207,8 +207,8 @@ final class ByteLevelBpeFiles {
             throw new TokenizerFormatException(source + ": ids go up to " + (size - 1) + " but only "
                     + (vocab.size() + added.size()) + " tokens are defined");
         }
-        String[] pieces = new String[size];
-        boolean[] special = new boolean[size];
+        String[] pieces = new String[(int) size];
+        boolean[] special = new boolean[(int) size];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             if (pieces[e.getValue()] != null) {
                 throw new TokenizerFormatException(source + ": id " + e.getValue() + " is given to both '"
