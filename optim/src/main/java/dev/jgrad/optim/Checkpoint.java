@@ -136,8 +136,8 @@ public final class Checkpoint {
         }
         if (!FORMAT.equals(json.get("format")) || !Integer.valueOf(VERSION).equals(json.get("version")))
             throw new IOException("checkpoint " + target + ": unknown format " + json.get("format") + " version " + json.get("version"));
-        long step = field(jsonPath, "step", () -> nonNegativeInt(json.get("step")));
-        Map<String, Object> files = field(jsonPath, "files", () -> JsonState.asMapOrNull(json.get("files"), "files"));
+        long step = parse(jsonPath, "step", () -> nonNegativeInt(json.get("step")));
+        Map<String, Object> files = parse(jsonPath, "files", () -> JsonState.asMapOrNull(json.get("files"), "files"));
         if (files == null) throw new IOException(jsonPath + ": field \"files\" is missing");
         for (Map.Entry<String, Object> f : files.entrySet()) verify(target, jsonPath, f.getKey(), f.getValue());
         String where = "checkpoint " + target + ": ";
@@ -152,28 +152,28 @@ public final class Checkpoint {
                 tensors = new LinkedHashMap<>();
                 for (SafetensorsFile.Entry e : f.entries()) tensors.put(e.name(), Safetensors.read(f, e.name(), e.dtype()));
             }
-            optState = new Optimizer.State(field(jsonPath, "optimizer", () -> JsonState.asMapOrNull(json.get("optimizer"), "optimizer")), tensors);
+            optState = new Optimizer.State(parse(jsonPath, "optimizer", () -> JsonState.asMapOrNull(json.get("optimizer"), "optimizer")), tensors);
         }
         Map<String, Object> scheduleState = null;
         if (training.schedule() != null) {
-            scheduleState = field(jsonPath, "schedule", () -> JsonState.asMapOrNull(json.get("schedule"), "schedule"));
+            scheduleState = parse(jsonPath, "schedule", () -> JsonState.asMapOrNull(json.get("schedule"), "schedule"));
             if (scheduleState == null) throw new IOException(where + "no schedule state");
             Object liveType = training.schedule().stateDict().get("type");
             if (!liveType.equals(scheduleState.get("type")))
                 throw new IllegalArgumentException(where + "the schedule state is for " + scheduleState.get("type") + ", not " + liveType);
         }
-        Map<String, Object> gens = field(jsonPath, "generators", () -> JsonState.asMapOrNull(json.get("generators"), "generators"));
+        Map<String, Object> gens = parse(jsonPath, "generators", () -> JsonState.asMapOrNull(json.get("generators"), "generators"));
         Map<String, long[]> genStates = new LinkedHashMap<>();
         for (String name : training.generators().keySet()) {
             if (gens == null || !gens.containsKey(name))
                 throw new IOException(where + "no state for generator \"" + name + "\" (has "
                         + (gens == null ? "none" : gens.keySet()) + ")");
-            long[] s = field(jsonPath, "generators." + name, () -> JsonState.asLongs(gens.get(name), "generators." + name));
+            long[] s = parse(jsonPath, "generators." + name, () -> JsonState.asLongs(gens.get(name), "generators." + name));
             if (s.length != 6) throw new IOException(where + "generator \"" + name + "\" has " + s.length + " state words, not 6");
             genStates.put(name, s);
         }
         Map<String, Object> extra = json.get("extra") == null ? Map.of()
-                : field(jsonPath, "extra", () -> JsonState.asMapOrNull(json.get("extra"), "extra"));
+                : parse(jsonPath, "extra", () -> JsonState.asMapOrNull(json.get("extra"), "extra"));
 
         // ---- apply (each step validates its own input first, so a failure leaves the objects unchanged) ----
         final Optimizer.State opt = optState;
@@ -207,7 +207,7 @@ public final class Checkpoint {
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IOException(jsonPath + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
-        return field(jsonPath, "step", () -> nonNegativeInt(json.get("step")));
+        return parse(jsonPath, "step", () -> nonNegativeInt(json.get("step")));
     }
 
     /** Parses a part of {@code training.json}; a value of the wrong kind fails naming the file and the field. */
@@ -221,6 +221,15 @@ public final class Checkpoint {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Like {@link #field}, for reading (not applying) a value: a value of the wrong type is an IOException too. */
+    private static <T> T parse(Path json, String name, java.util.concurrent.Callable<T> read) throws IOException {
+        try {
+            return field(json, name, read);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(json + ": field \"" + name + "\" is malformed: " + e.getMessage(), e);
         }
     }
 
@@ -287,7 +296,7 @@ public final class Checkpoint {
     private static void verify(Path dir, Path json, String name, Object rawEntry) throws IOException {
         if (!name.equals(MODEL_FILE) && !name.equals(OPTIMIZER_FILE))
             throw new IOException(json + ": field \"files\" names an unknown file \"" + name + "\"");
-        Map<String, Object> entry = field(json, "files." + name, () -> JsonState.asMapOrNull(rawEntry, "files." + name));
+        Map<String, Object> entry = parse(json, "files." + name, () -> JsonState.asMapOrNull(rawEntry, "files." + name));
         Object bytes = entry == null ? null : entry.get("bytes");
         if (!(bytes instanceof Integer || bytes instanceof Long) || ((Number) bytes).longValue() < 0)
             throw new IOException(json + ": field \"files." + name + ".bytes\" must be a byte count, got " + describe(bytes));

@@ -29,8 +29,8 @@ class CheckpointJsonTest {
         Checkpoint.save(dir, run.training(), 1, null);
         String json = Files.readString(dir.resolve("training.json"));
         String[][] damages = {
-                {"\"files\" : {", "\"filez\" : {", "files must be a JSON object, got nothing"},
-                {"\"step\" : 1,", "\"step\" : \"one\",", "step must be an integer that fits in 64 bits, got \"one\""},
+                {"\"files\" : {", "\"filez\" : {", "field \"files\" is missing"},
+                {"\"step\" : 1,", "\"step\" : \"one\",", "field \"step\" is malformed"},
                 {"\"params\" : [", "\"params\" : {\"x\": [", "optimizer.groups[0].params must be a JSON array"},
                 {"\"steps\" : {", "\"steps\" : {\"abc\" : 1, ", "optimizer.steps.abc names no parameter"},
                 {"\"data\" : [", "\"data\" : [ \"x\", ", "generators.data[0] must be an integer"},
@@ -44,8 +44,8 @@ class CheckpointJsonTest {
             List<float[]> before = fresh.params();
             Exception e = assertThrows(Exception.class, () -> Checkpoint.load(dir, fresh.training()), d[2]);
             assertTrue(e instanceof IOException || e instanceof IllegalArgumentException, e.toString());   // as for any bad checkpoint
-            assertTrue(e.getMessage().startsWith("checkpoint " + dir.toAbsolutePath()) && e.getMessage().contains(d[2]),
-                    e.getMessage());
+            assertTrue(e.getMessage().contains(dir.toAbsolutePath().resolve("training.json").toString())
+                    && e.getMessage().contains(d[2]), e.getMessage());
             CheckpointTest.assertBitEqual(before, fresh.params());
         }
     }
