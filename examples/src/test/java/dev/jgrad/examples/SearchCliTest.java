@@ -44,7 +44,7 @@ class SearchCliTest {
         assertTrue(train.contains("--lr ") && train.contains("--dim ") && train.contains("--data " + data), train);
         assertFalse(train.contains("--strategy") || train.contains("--param") || train.contains("--pruner"), train);
         // every trial that ran is also a TensorBoard run
-        try (var files = Files.list(out.resolve("trial-000"))) {
+        try (var files = Files.list(out.resolve("trial-001"))) {
             assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("events.out.tfevents.")));
         }
 
