@@ -3,6 +3,7 @@ package dev.jgrad.examples;
 import dev.jgrad.examples.cli.DemoCommand;
 import dev.jgrad.examples.cli.FinetuneCommand;
 import dev.jgrad.examples.cli.GenerateCommand;
+import dev.jgrad.examples.cli.LearnCommand;
 import dev.jgrad.examples.cli.MergeCommand;
 import dev.jgrad.examples.cli.QuantizeCommand;
 import dev.jgrad.examples.cli.SearchCommand;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
                 FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, ServeCommand.class,
+                LearnCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Commands of the ./jgrad launcher itself:",
                 "  test      The full test suite (mvn verify).",

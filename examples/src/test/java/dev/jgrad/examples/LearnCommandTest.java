@@ -1,0 +1,68 @@
+package dev.jgrad.examples;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ./jgrad learn}: listing, running a chapter, checking exercises, and refusing bad input in one line. */
+class LearnCommandTest {
+
+    @Test
+    void listNamesTenChaptersWithTheirTitles(@TempDir Path cwd) {
+        InProcess.Result r = InProcess.run(cwd, "learn", "list");
+        assertEquals(0, r.code(), r.all());
+        assertEquals(10, r.out().lines().count(), r.out());
+        assertTrue(r.out().contains(" 1  Autograd: a scalar engine"), r.out());
+        for (int n = 1; n <= 10; n++) assertTrue(r.out().contains(String.format("%2d  ", n)), r.out());
+    }
+
+    @Test
+    void runningAChapterPrintsItsNumbersAndMakesTheDefaultOutputFolder(@TempDir Path cwd) {
+        InProcess.Result r = InProcess.run(cwd, "learn", "1");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("g = 24.7041   dg/da = 138.8338   dg/db = 645.5773"), r.out());
+        assertTrue(Files.isDirectory(cwd.resolve("runs/course-01")));
+    }
+
+    @Test
+    void outChoosesTheFigureFolder(@TempDir Path cwd) {
+        InProcess.Result r = InProcess.run(cwd, "learn", "1", "--out", "figs");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(Files.isDirectory(cwd.resolve("figs")));
+        assertFalse(Files.exists(cwd.resolve("runs")));
+    }
+
+    @Test
+    void checkFailsWhileTheExercisesAreStubs(@TempDir Path cwd) {
+        InProcess.Result r = InProcess.run(cwd, "learn", "1", "--check");
+        assertNotEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("FAIL 1.1 sigmoid: exercise 1.1"), r.out());
+        assertTrue(r.out().contains("FAIL 1.3 meanSquaredError"), r.out());
+    }
+
+    @Test
+    void badChapterNumbersGiveOneClearLine(@TempDir Path cwd) {
+        for (String bad : new String[] {"0", "11", "two"}) {
+            InProcess.Result r = InProcess.run(cwd, "learn", bad);
+            assertEquals(2, r.code(), r.all());
+            assertTrue(r.err().contains("expected 'list' or a chapter number from 1 to 10, got '" + bad + "'"), r.err());
+            assertFalse(r.all().contains("Exception"), r.all());
+        }
+    }
+
+    @Test
+    void outThatIsAFileIsRefused(@TempDir Path cwd) throws Exception {
+        Files.writeString(cwd.resolve("taken"), "x");
+        InProcess.Result r = InProcess.run(cwd, "learn", "1", "--out", "taken");
+        assertEquals(2, r.code(), r.all());
+        assertFalse(r.all().contains("Exception"), r.all());
+        assertEquals("x", Files.readString(cwd.resolve("taken")));
+    }
+}
