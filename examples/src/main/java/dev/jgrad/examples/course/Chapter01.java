@@ -5,6 +5,7 @@ import dev.jgrad.core.Tensor;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Chapter 1 of the course ({@code docs/course/01-autograd.md}): the scalar autograd of {@link Value} runs an
@@ -24,30 +25,30 @@ public final class Chapter01 {
         Value a = new Value(-4), b = new Value(2);
         Value g = expression(a, b);
         g.backward();
-        out.printf("g = %.4f   dg/da = %.4f   dg/db = %.4f%n", g.data(), a.grad(), b.grad());
+        out.printf(Locale.ROOT, "g = %.4f   dg/da = %.4f   dg/db = %.4f%n", g.data(), a.grad(), b.grad());
 
         out.println();
         out.println("== 2. The same expression through jgrad's Tensor (float64) ==");
         Tensor ta = Tensor.scalar(-4, DType.F64).requiresGrad(true), tb = Tensor.scalar(2, DType.F64).requiresGrad(true);
         Tensor tg = expression(ta, tb);
         tg.backward();
-        out.printf("g = %.4f   dg/da = %.4f   dg/db = %.4f%n", tg.item(), ta.grad().item(), tb.grad().item());
+        out.printf(Locale.ROOT, "g = %.4f   dg/da = %.4f   dg/db = %.4f%n", tg.item(), ta.grad().item(), tb.grad().item());
         double diff = Math.max(Math.abs(a.grad() - ta.grad().item()), Math.abs(b.grad() - tb.grad().item()));
-        out.printf("Value and Tensor gradients agree to 1e-9: %s%n", diff < 1e-9 ? "yes" : "NO");
+        out.printf(Locale.ROOT, "Value and Tensor gradients agree to 1e-9: %s%n", diff < 1e-9 ? "yes" : "NO");
 
         out.println();
         out.println("== 3. One neuron: o = tanh(x1*w1 + x2*w2 + b) ==");
         Value x1 = new Value(2), x2 = new Value(0), w1 = new Value(-3), w2 = new Value(1), bias = new Value(6.8813735870195432);
         Value o = x1.mul(w1).add(x2.mul(w2)).add(bias).tanh();
         o.backward();
-        out.printf("o = %.4f%n", o.data());
-        out.printf("do/dx1 = %.4f   do/dw1 = %.4f   do/dx2 = %.4f   do/dw2 = %.4f   do/db = %.4f%n",
+        out.printf(Locale.ROOT, "o = %.4f%n", o.data());
+        out.printf(Locale.ROOT, "do/dx1 = %.4f   do/dw1 = %.4f   do/dx2 = %.4f   do/dw2 = %.4f   do/db = %.4f%n",
                 x1.grad(), w1.grad(), x2.grad(), w2.grad(), bias.grad());
         Tensor tx = Tensor.of(new double[] {2, 0}).requiresGrad(true), tw = Tensor.of(new double[] {-3, 1}).requiresGrad(true);
         Tensor tbias = Tensor.scalar(6.8813735870195432, DType.F64).requiresGrad(true);
         Tensor to = tx.mul(tw).sum().add(tbias).tanh();
         to.backward();
-        out.printf("Tensor: o = %.4f   do/dx = [%.4f, %.4f]   do/dw = [%.4f, %.4f]   do/db = %.4f%n", to.item(),
+        out.printf(Locale.ROOT, "Tensor: o = %.4f   do/dx = [%.4f, %.4f]   do/dw = [%.4f, %.4f]   do/db = %.4f%n", to.item(),
                 tx.grad().get(0), tx.grad().get(1), tw.grad().get(0), tw.grad().get(1), tbias.grad().item());
 
         out.println();
@@ -63,7 +64,7 @@ public final class Chapter01 {
             }
             for (Value p : params) p.zeroGrad();
             loss.backward();
-            if (step % 10 == 0) out.printf("step %2d   loss %.4f%n", step, loss.data());
+            if (step % 10 == 0) out.printf(Locale.ROOT, "step %2d   loss %.4f%n", step, loss.data());
             for (Value p : params) p.setData(p.data() - 0.1 * p.grad());
         }
     }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Function;
+import java.util.Locale;
 
 /**
  * Chapter 2 of the course ({@code docs/course/02-tensors.md}): how a tensor is a flat buffer plus shape, strides
@@ -31,7 +32,7 @@ public final class Chapter02 {
         describe(out, "x.t()", x.t());
         describe(out, "x.slice(1, 1, 3)", x.slice(1, 1, 3));
         describe(out, "x.select(0, 2)", x.select(0, 2));
-        out.printf("x.t() shares x's storage: %s; x[1][2] = %.0f = storage[offset + 1*4 + 2*1]%n",
+        out.printf(Locale.ROOT, "x.t() shares x's storage: %s; x[1][2] = %.0f = storage[offset + 1*4 + 2*1]%n",
                 x.t().storage() == x.storage() ? "yes" : "no", x.get(1, 2));
 
         out.println();
@@ -39,7 +40,7 @@ public final class Chapter02 {
         Tensor col = Tensor.of(new float[] {0, 10, 20}, 3, 1), row = Tensor.of(new float[] {1, 2, 3, 4}, 4);
         describe(out, "col (3, 1) expanded to (3, 4)", col.expand(3, 4));
         Tensor sum = col.add(row);
-        out.printf("col + row: shape %s, row 2 = %s%n", Arrays.toString(sum.shape()), Arrays.toString(sum.select(0, 2).toFloatArray()));
+        out.printf(Locale.ROOT, "col + row: shape %s, row 2 = %s%n", Arrays.toString(sum.shape()), Arrays.toString(sum.select(0, 2).toFloatArray()));
 
         out.println();
         out.println("== 3. Backward passes derived by hand (float64; loss = sum(f(inputs) * G) for a random G) ==");
@@ -77,7 +78,7 @@ public final class Chapter02 {
     }
 
     private static void describe(PrintStream out, String what, Tensor t) {
-        out.printf("%-30s shape %-8s strides %-8s offset %d  contiguous %s%n", what, Arrays.toString(t.shape()),
+        out.printf(Locale.ROOT, "%-30s shape %-8s strides %-8s offset %d  contiguous %s%n", what, Arrays.toString(t.shape()),
                 Arrays.toString(t.strides()), t.offset(), t.isContiguous() ? "yes" : "no");
     }
 
@@ -88,9 +89,9 @@ public final class Chapter02 {
             eAuto = Math.max(eAuto, maxAbsDiff(hand[i], autograd[i]));
             eFd = Math.max(eFd, maxAbsDiff(hand[i], fd[i]));
         }
-        out.printf("%s hand = autograd (to 1e-12): %s   hand = finite difference (to 1e-6): %s%n", what,
+        out.printf(Locale.ROOT, "%s hand = autograd (to 1e-12): %s   hand = finite difference (to 1e-6): %s%n", what,
                 eAuto < 1e-12 ? "yes" : "NO", eFd < 1e-6 ? "yes" : "NO");
-        out.printf("    max |hand - autograd| = %.1e, max |hand - finite difference| = %.1e%n", eAuto, eFd);
+        out.printf(Locale.ROOT, "    max |hand - autograd| = %.1e, max |hand - finite difference| = %.1e%n", eAuto, eFd);
     }
 
     // ---- the derivations, on plain arrays ---------------------------------------------------------------------

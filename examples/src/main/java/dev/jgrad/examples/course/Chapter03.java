@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Chapter 3 of the course ({@code docs/course/03-training-loop.md}): a two-hidden-layer MLP learns to separate two
@@ -43,7 +44,7 @@ public final class Chapter03 {
     public static void run(PrintStream out, Path outDir) throws Exception {
         Tensor[] data = spirals(new Generator(3));
         Tensor x = data[0], y = data[1];   // x (200, 2), y (200, 2) one-hot
-        out.printf("two spirals: %d points, 2 classes; MLP 2 -> %d -> %d -> 2 (tanh), %d parameters%n",
+        out.printf(Locale.ROOT, "two spirals: %d points, 2 classes; MLP 2 -> %d -> %d -> 2 (tanh), %d parameters%n",
                 x.size(0), HIDDEN, HIDDEN, parameterCount());
 
         double sgdLr = 0.5, momentumLr = 0.05, momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, adamLr = 0.01;
@@ -76,7 +77,7 @@ public final class Chapter03 {
             XYSeries curve = new XYSeries(names[k]);
             double[] atCheckpoints = train(params, x, y, steps[k], curve);
             curves.add(curve);
-            out.printf("%-29s loss: step 0 %.4f, 100 %.4f, 200 %.4f, 300 %.4f   accuracy %.1f%%%n", names[k],
+            out.printf(Locale.ROOT, "%-29s loss: step 0 %.4f, 100 %.4f, 200 %.4f, 300 %.4f   accuracy %.1f%%%n", names[k],
                     atCheckpoints[0], atCheckpoints[1], atCheckpoints[2], atCheckpoints[3], 100 * accuracy(params, x, y));
             if (k == 2) ourAdamParams = params;
         }
@@ -86,8 +87,8 @@ public final class Chapter03 {
         train(params, x, y, (ps, st, t) -> library.step(), new XYSeries("jgrad Adam"));
         double diff = 0;
         for (int i = 0; i < params.size(); i++) diff = Math.max(diff, params.get(i).sub(ourAdamParams.get(i)).abs().max().item());
-        out.printf("our Adam and dev.jgrad.optim.Adam end at the same weights (to 1e-6): %s%n", diff < 1e-6 ? "yes" : "NO");
-        out.printf("    max |difference| = %.1e%n", diff);
+        out.printf(Locale.ROOT, "our Adam and dev.jgrad.optim.Adam end at the same weights (to 1e-6): %s%n", diff < 1e-6 ? "yes" : "NO");
+        out.printf(Locale.ROOT, "    max |difference| = %.1e%n", diff);
 
         Files.createDirectories(outDir);
         Path png = outDir.resolve("loss-curves.png");

@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import java.util.Locale;
 
 /**
  * Chapter 4 of the course ({@code docs/course/04-tokenization.md}): text as bytes, and byte-level BPE learned from
@@ -45,7 +46,7 @@ public final class Chapter04 {
     public static void run(PrintStream out, Path outDir) {
         out.println("== 1. Characters, code points, bytes ==");
         String s = "naïve café 🙂";
-        out.printf("\"%s\": %d Java chars, %d code points, %d UTF-8 bytes%n", s, s.length(), s.codePointCount(0, s.length()),
+        out.printf(Locale.ROOT, "\"%s\": %d Java chars, %d code points, %d UTF-8 bytes%n", s, s.length(), s.codePointCount(0, s.length()),
                 s.getBytes(StandardCharsets.UTF_8).length);
 
         List<String> fortunes = fortunes();
@@ -54,27 +55,27 @@ public final class Chapter04 {
         Map<String, Integer> words = wordCounts(train);
         out.println();
         out.println("== 2. BPE from scratch on " + TRAIN_FORTUNES + " fortunes ==");
-        out.printf("training text: %d bytes, %d pieces, %d distinct%n", train.getBytes(StandardCharsets.UTF_8).length,
+        out.printf(Locale.ROOT, "training text: %d bytes, %d pieces, %d distinct%n", train.getBytes(StandardCharsets.UTF_8).length,
                 words.values().stream().mapToInt(Integer::intValue).sum(), words.size());
         List<byte[]> vocab = new ArrayList<>();
         List<int[]> merges = train(words, MERGES, vocab);
         for (int r = 0; r < 12; r++) {
             int[] m = merges.get(r);
-            out.printf("merge %2d: %-6s + %-6s -> %-8s (%d times)%n", r + 1, show(vocab.get(m[0])), show(vocab.get(m[1])),
+            out.printf(Locale.ROOT, "merge %2d: %-6s + %-6s -> %-8s (%d times)%n", r + 1, show(vocab.get(m[0])), show(vocab.get(m[1])),
                     show(vocab.get(256 + r)), m[2]);
         }
 
         ByteLevelBpeTokenizer library = new BpeTrainer(256 + MERGES, List.of()).train(train);
         int same = 0;
         while (same < MERGES && Arrays.equals(vocab.get(256 + same), library.tokenBytes(256 + same))) same++;
-        out.printf("our BPE and jgrad's BpeTrainer learn the same first %d merges: %s%n", MERGES, same == MERGES ? "yes" : "NO (" + same + ")");
+        out.printf(Locale.ROOT, "our BPE and jgrad's BpeTrainer learn the same first %d merges: %s%n", MERGES, same == MERGES ? "yes" : "NO (" + same + ")");
 
         out.println();
         out.println("== 3. Compression: bytes per token ==");
         int trainBytes = train.getBytes(StandardCharsets.UTF_8).length, heldBytes = heldOut.getBytes(StandardCharsets.UTF_8).length;
         for (int size : new int[] {256, 356, 756, 2256}) {
             ByteLevelBpeTokenizer tok = new BpeTrainer(size, List.of()).train(train);
-            out.printf("vocabulary %4d: training text %.2f bytes/token, held-out text %.2f bytes/token%n", size,
+            out.printf(Locale.ROOT, "vocabulary %4d: training text %.2f bytes/token, held-out text %.2f bytes/token%n", size,
                     (double) trainBytes / tok.encode(train).length, (double) heldBytes / tok.encode(heldOut).length);
         }
         ByteLevelBpeTokenizer tok = new BpeTrainer(756, List.of()).train(train);
