@@ -24,19 +24,34 @@ class LearnCommandTest {
     }
 
     @Test
-    void runningAChapterPrintsItsNumbersAndMakesTheDefaultOutputFolder(@TempDir Path cwd) {
+    void aChapterWithoutFiguresPrintsItsNumbersAndLeavesNoFolder(@TempDir Path cwd) {
         InProcess.Result r = InProcess.run(cwd, "learn", "1");
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("g = 24.7041   dg/da = 138.8338   dg/db = 645.5773"), r.out());
-        assertTrue(Files.isDirectory(cwd.resolve("runs/course-01")));
+        assertFalse(Files.exists(cwd.resolve("runs/course-01")));
+    }
+
+    @Test
+    void figuresGoToRunsCourseNNByDefault(@TempDir Path cwd) {
+        InProcess.Result r = InProcess.run(cwd, "learn", "5");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(Files.isRegularFile(cwd.resolve("runs/course-05/attention-map.png")));
+        assertTrue(r.out().contains("figures in " + cwd.toAbsolutePath().normalize().resolve("runs/course-05")), r.out());
     }
 
     @Test
     void outChoosesTheFigureFolder(@TempDir Path cwd) {
-        InProcess.Result r = InProcess.run(cwd, "learn", "1", "--out", "figs");
+        InProcess.Result r = InProcess.run(cwd, "learn", "5", "--out", "figs");
         assertEquals(0, r.code(), r.all());
-        assertTrue(Files.isDirectory(cwd.resolve("figs")));
+        assertTrue(Files.isRegularFile(cwd.resolve("figs/attention-map.png")));
         assertFalse(Files.exists(cwd.resolve("runs")));
+    }
+
+    @Test
+    void listRefusesOptions(@TempDir Path cwd) {
+        InProcess.Result r = InProcess.run(cwd, "learn", "list", "--check");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("'learn list' takes no --check or --out"), r.err());
     }
 
     @Test
@@ -62,6 +77,7 @@ class LearnCommandTest {
         Files.writeString(cwd.resolve("taken"), "x");
         InProcess.Result r = InProcess.run(cwd, "learn", "1", "--out", "taken");
         assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("is a file, not a directory"), r.err());
         assertFalse(r.all().contains("Exception"), r.all());
         assertEquals("x", Files.readString(cwd.resolve("taken")));
     }

@@ -9,6 +9,7 @@ import picocli.CommandLine.ParentCommand;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -58,10 +59,18 @@ public final class LearnCommand implements Callable<Integer> {
         if (chapter == null) throw new IllegalArgumentException("chapter " + n + " is not written yet");
         Path dir = this.out != null ? this.out : main.resolve(String.format("runs/course-%02d", n));
         Outputs.checkWritable(dir, "--out");
-        java.nio.file.Files.createDirectories(dir);
-        invoke(chapter.getMethod("run", PrintStream.class, Path.class), null, out, dir);
-        out.println();
-        out.println("figures (if any): " + dir);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--out " + dir + " is a file, not a directory");
+        boolean created = !Files.exists(dir);
+        Files.createDirectories(dir);
+        try {
+            invoke(chapter.getMethod("run", PrintStream.class, Path.class), null, out, dir);
+        } finally {
+            if (created && Outputs.absentOrEmpty(dir)) Files.delete(dir);   // a chapter without figures leaves nothing behind
+        }
+        if (Files.isDirectory(dir)) {
+            out.println();
+            out.println("figures in " + dir);
+        }
         return 0;
     }
 
