@@ -58,8 +58,10 @@ class LearnCommandTest {
     void checkFailsWhileTheExercisesAreStubs(@TempDir Path cwd) {
         InProcess.Result r = InProcess.run(cwd, "learn", "1", "--check");
         assertNotEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("FAIL 1.1 sigmoid: exercise 1.1"), r.out());
-        assertTrue(r.out().contains("FAIL 1.3 meanSquaredError"), r.out());
+        assertTrue(r.out().contains("FAIL  sigmoid\n      1.1 sigmoid: exercise 1.1: build 1/(1+exp(-x))"), r.out());
+        assertTrue(r.out().contains("FAIL  meanSquaredError\n"), r.out());
+        assertTrue(r.out().contains("chapter 1: 0 of 3 exercises pass (edit MySolution01.java)"), r.out());
+        assertFalse(r.out().contains("PASS"), r.out());
     }
 
     @Test

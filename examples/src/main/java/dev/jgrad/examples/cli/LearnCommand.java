@@ -9,10 +9,13 @@ import picocli.CommandLine.ParentCommand;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 
 /**
  * {@code ./jgrad learn}: the course in {@code docs/course/}. {@code learn list} names the ten chapters,
@@ -74,24 +77,36 @@ public final class LearnCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs {@code CheckNN.check(new MySolutionNN())} and prints one line per failure; 0 when all pass. */
+    /**
+     * Runs {@code CheckNN.check(new MySolutionNN())} and prints PASS or FAIL for each exercise (a method of
+     * {@code ExercisesNN}; a failure belongs to the method it names) with the reasons; 0 when all pass.
+     */
     private static int check(int n, PrintStream out) throws Exception {
         Class<?> checker = find(String.format("exercises.Check%02d", n));
         Class<?> mine = find(String.format("exercises.MySolution%02d", n));
-        if (checker == null || mine == null) throw new IllegalArgumentException("chapter " + n + " has no exercises yet");
+        Class<?> exercises = find(String.format("exercises.Exercises%02d", n));
+        if (checker == null || mine == null || exercises == null) throw new IllegalArgumentException("chapter " + n + " has no exercises yet");
         Object solution = mine.getDeclaredConstructor().newInstance();
         Method m = null;
         for (Method c : checker.getMethods()) if (c.getName().equals("check") && c.getParameterCount() == 1) m = c;
         if (m == null) throw new IllegalStateException(checker.getName() + " has no check method");
         @SuppressWarnings("unchecked")
-        List<String> failures = (List<String>) invoke(m, null, solution);
-        if (failures.isEmpty()) {
-            out.printf("chapter %d: all exercises pass%n", n);
-            return 0;
+        List<String> failures = new ArrayList<>((List<String>) invoke(m, null, solution));
+        int total = 0, passed = 0;
+        for (Method exercise : exercises.getDeclaredMethods()) {
+            if (!Modifier.isAbstract(exercise.getModifiers())) continue;
+            total++;
+            Pattern named = Pattern.compile("\\b" + Pattern.quote(exercise.getName()) + "\\b");
+            List<String> mineFailed = failures.stream().filter(f -> named.matcher(f).find()).toList();
+            failures.removeAll(mineFailed);
+            if (mineFailed.isEmpty()) passed++;
+            out.printf("%s  %s%n", mineFailed.isEmpty() ? "PASS" : "FAIL", exercise.getName());
+            for (String f : mineFailed) out.println("      " + f);
         }
-        out.printf("chapter %d: %d problem(s) in %s:%n", n, failures.size(), mine.getSimpleName());
-        for (String f : failures) out.println("  FAIL " + f);
-        return 1;
+        for (String f : failures) out.println("FAIL  " + f);   // failures that name no exercise method
+        boolean ok = passed == total && failures.isEmpty();
+        out.printf("chapter %d: %d of %d exercises pass%s%n", n, passed, total, ok ? "" : " (edit " + mine.getSimpleName() + ".java)");
+        return ok ? 0 : 1;
     }
 
     /** The chapter's title, or "(not written yet)". */
