@@ -5,6 +5,7 @@ import dev.jgrad.examples.cli.DemoCommand;
 import dev.jgrad.examples.cli.ExportCommand;
 import dev.jgrad.examples.cli.FinetuneCommand;
 import dev.jgrad.examples.cli.GenerateCommand;
+import dev.jgrad.examples.cli.LearnCommand;
 import dev.jgrad.examples.cli.MergeCommand;
 import dev.jgrad.examples.cli.QuantizeCommand;
 import dev.jgrad.examples.cli.SearchCommand;
@@ -25,7 +26,8 @@ import java.nio.file.Path;
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0-SNAPSHOT",
         description = "Deep learning in pure Java: train, fine-tune and run transformers on the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, SearchCommand.class, GenerateCommand.class,
-                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, ExportCommand.class, ServeCommand.class, DashboardCommand.class,
+                FinetuneCommand.class, MergeCommand.class, QuantizeCommand.class, ExportCommand.class, ServeCommand.class,
+                DashboardCommand.class, LearnCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Commands of the ./jgrad launcher itself:",
                 "  test      The full test suite (mvn verify).",

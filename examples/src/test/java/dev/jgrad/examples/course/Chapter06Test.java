@@ -29,7 +29,7 @@ class Chapter06Test {
         assertTrue(out.contains("a model that knows nothing: loss ln 70 = 4.248"), out);
         assertTrue(out.contains("stops at step 100 instead of 150"), out);
         assertTrue(Files.size(dir.resolve("06-loss-curves.png")) > 1000);
-        CourseText6to10.assertQuotedOutput(6, out);
+        CourseText.assertQuotedOutput(6, out);
     }
 
     @Test

@@ -29,7 +29,7 @@ class Chapter07Test {
         assertTrue(out.contains("token positions run through the model: without cache 39, with cache 9"), out);
         assertTrue(out.contains("same logits (max difference below 1e-5): true"), out);
         assertTrue(Files.size(dir.resolve("07-temperature.png")) > 1000);
-        CourseText6to10.assertQuotedOutput(7, out);
+        CourseText.assertQuotedOutput(7, out);
     }
 
     @Test

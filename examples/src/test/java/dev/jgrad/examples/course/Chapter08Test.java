@@ -30,7 +30,7 @@ class Chapter08Test {
         assertTrue(out.contains("NF4 base weights unchanged: true"), out);
         assertTrue(out.contains("-1.0000 -0.6962 -0.5251 -0.3949 -0.2844 -0.1848 -0.0911 0.0000"), out);
         assertTrue(Files.size(dir.resolve("08-nf4-error.png")) > 1000);
-        CourseText6to10.assertQuotedOutput(8, out);
+        CourseText.assertQuotedOutput(8, out);
     }
 
     @Test

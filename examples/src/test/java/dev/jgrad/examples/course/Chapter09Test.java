@@ -30,8 +30,8 @@ class Chapter09Test {
         assertTrue(out.contains("GEMM   4096^3      : 682.67 FLOP/byte"), out);
         assertTrue(out.contains("max |naive - tiled| = 0.0e+00"), out);
         assertTrue(out.contains("-> 88.99 GFLOPS"), out);
-        CourseText6to10.assertQuotedOutput(9, out);
-        String chapter = Files.readString(CourseText6to10.chapterFile(9));
+        CourseText.assertQuotedOutput(9, out);
+        String chapter = Files.readString(CourseText.chapterFile(9));
         Matcher block = Pattern.compile("^```output\\n(.*?)^```$", Pattern.DOTALL | Pattern.MULTILINE).matcher(chapter);
         while (block.find())
             assertFalse(block.group(1).contains("measured:"), "the chapter must not quote machine-dependent lines");

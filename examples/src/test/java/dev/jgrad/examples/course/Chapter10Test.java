@@ -31,7 +31,7 @@ class Chapter10Test {
         assertTrue(out.contains("MSE 0.3750  MAE 0.5000"), out);
         assertTrue(out.contains("uniform over 65 characters, loss ln 65 = 4.1744 nats -> perplexity 65.00"), out);
         assertTrue(Files.size(dir.resolve("10-pronoun-skew.png")) > 1000);
-        CourseText6to10.assertQuotedOutput(10, out);
+        CourseText.assertQuotedOutput(10, out);
     }
 
     @Test
