@@ -33,6 +33,7 @@ TAIL=12 step transformer-2threads "${java[@]}" -cp "$jar" dev.jgrad.benchmarks.T
 TAIL=12 step attention "${java[@]}" -jar "$jar" 'AttentionBenchmark\.flash$' -rf json -rff "$out/attention.json"
 "${java[@]}" -cp "$jar" dev.jgrad.benchmarks.AttentionGflops "$out/attention.json"
 TAIL=30 step nf4 "${java[@]}" -jar "$jar" Nf4Benchmark -rf json -rff "$out/nf4.json"
+TAIL=40 step int8 "${java[@]}" -jar "$jar" Int8Benchmark -rf json -rff "$out/int8.json"
 TAIL=12 step storage "${java[@]}" -jar "$jar" StorageBenchmark
 model=${TMPDIR:-/tmp}/jgrad-qlora-scale
 [[ -f $model/model.safetensors ]] || step qlora-write "${java[@]}" -cp "$jar" dev.jgrad.benchmarks.QloraScale write "$model"

@@ -9,10 +9,13 @@ import dev.jgrad.core.io.gguf.GgufBlocks;
 import dev.jgrad.core.io.gguf.GgufQuantizer;
 import dev.jgrad.core.io.gguf.GgufType;
 import dev.jgrad.core.kernels.GgufMatmul;
+import dev.jgrad.core.kernels.Int8Matmul;
+import dev.jgrad.core.kernels.VectorInt8Matmul;
 import dev.jgrad.nn.Forward;
 import dev.jgrad.nn.Module;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.Function;
 
 /**
  * A frozen linear layer {@code y = x·Wᵀ + b} whose weight {@code W (out, in)} stays in the ggml block type a GGUF
@@ -23,17 +26,41 @@ import java.lang.foreign.MemorySegment;
  * <p>{@link #FACTORY} builds empty layers for {@link dev.jgrad.transformer.checkpoint.GgufCheckpoint} to fill
  * with the file's bytes ({@link #setWeight}); another loader can fill one with float values
  * ({@link #receive}), kept as F32 blocks.
+ *
+ * <p>{@link #quantizing} builds layers that quantize the float values they receive to Q8_0 or Q4_0 (ggml's
+ * reference quantizers, {@link GgufQuantizer}) and whose forward quantizes the activations to int8 too and takes
+ * integer dot products ({@link Int8Matmul}), as llama.cpp and llama2.c's {@code runq.c} run such weights: this is
+ * {@code generate --quant q8_0|q4_0}.
  */
 public final class GgufLinear extends Module implements Forward, WeightReceiver {
 
     /** Empty GGUF layers, to be filled by a loader. */
     public static final LinearFactory FACTORY = (path, in, out, bias, gen) -> new GgufLinear(in, out, bias);
 
+    private static final Int8Matmul INT8 = new VectorInt8Matmul();
+
     private final int in, out;
+    /** The type {@link #receive} quantizes float values to, and whether the forward quantizes its input to int8. */
+    private final GgufType receiveAs;
     private GgufType type;
     private MemorySegment weight;
+    private byte[] blocks;
 
     public GgufLinear(int in, int out, boolean bias) {
+        this(in, out, bias, GgufType.F32);
+    }
+
+    /**
+     * An empty layer that quantizes the float weight it {@link #receive}s to {@code receiveAs}: F32 keeps it, Q8_0
+     * or Q4_0 quantize it and make the forward run on int8 activations ({@link Int8Matmul}).
+     */
+    public GgufLinear(int in, int out, boolean bias, GgufType receiveAs) {
+        if (receiveAs != GgufType.F32 && receiveAs != GgufType.Q8_0 && receiveAs != GgufType.Q4_0)
+            throw new IllegalArgumentException("GgufLinear quantizes received weights to F32, Q8_0 or Q4_0, not " + receiveAs);
+        if (receiveAs != GgufType.F32 && in % receiveAs.blockSize() != 0)
+            throw new IllegalArgumentException("rows of " + in + " values are not whole " + receiveAs + " blocks of "
+                    + receiveAs.blockSize());
+        this.receiveAs = receiveAs;
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("GgufLinear: feature counts must be positive, got " + in + ", " + out);
         this.in = in;
         this.out = out;
@@ -49,16 +76,33 @@ public final class GgufLinear extends Module implements Forward, WeightReceiver 
             throw new IllegalArgumentException(describe() + ": a " + type + " weight takes " + expected + " bytes, got " + bytes.length);
         this.type = type;
         this.weight = MemorySegment.ofArray(bytes);
+        this.blocks = bytes;
     }
 
-    /** Takes float values from a loader and keeps them as F32 blocks. */
+    /**
+     * A factory for loaders: the layer at each path becomes an empty {@code GgufLinear} that quantizes to
+     * {@code typeOf(path)} (Q8_0 or Q4_0, int8 activations), or a float {@link dev.jgrad.nn.Linear} where that is
+     * null. A layer whose rows are not whole blocks of 32 is refused with its path.
+     */
+    public static LinearFactory quantizing(Function<String, GgufType> typeOf) {
+        return (path, in, out, bias, gen) -> {
+            GgufType t = typeOf.apply(path);
+            if (t == null) return LinearFactory.FLOAT.create(path, in, out, bias, gen);
+            if (in % t.blockSize() != 0)
+                throw new IllegalArgumentException(path + " has rows of " + in + " values, not whole " + t + " blocks of "
+                        + t.blockSize() + ": this model cannot be quantized to " + t);
+            return new GgufLinear(in, out, bias, t);
+        };
+    }
+
+    /** Takes float values from a loader and keeps them as F32 blocks, or quantizes them to this layer's Q8_0 or Q4_0. */
     @Override
     public void receive(String name, int[] shape, float[] values) {
         if (!name.equals("weight") || shape.length != 2 || shape[0] != out || shape[1] != in)
             throw new IllegalArgumentException(describe() + ": cannot receive \"" + name + "\" of shape " + Shape.str(shape));
-        byte[] b = new byte[Math.toIntExact(4L * in * out)];
-        GgufQuantizer.quantize(GgufType.F32, values, 0, in * out, b, 0);
-        setWeight(GgufType.F32, b);
+        byte[] b = new byte[Math.toIntExact(receiveAs.byteSize((long) in * out))];
+        GgufQuantizer.quantize(receiveAs, values, 0, in * out, b, 0);
+        setWeight(receiveAs, b);
     }
 
     /** The block type of the weight (null before it is set). */
@@ -101,13 +145,19 @@ public final class GgufLinear extends Module implements Forward, WeightReceiver 
         MemorySegment w = weight;
         float[] xs = x.detach().contiguous().toFloatArray();                            // (m, in)
         float[] ys = new float[Math.multiplyExact(m, out)];                              // (m, out)
-        GgufMatmul.matmul(t, w, out, in, xs, 0, m, ys, 0);
+        if (int8Activations()) INT8.matmul(t, blocks, out, in, xs, 0, m, ys, 0);
+        else GgufMatmul.matmul(t, w, out, in, xs, 0, m, ys, 0);
         Tensor y = Autograd.record("gguf_linear", Tensor.of(ys, outShape), x, new Tensor[0], g -> {
             float[] dx = new float[Math.multiplyExact(m, in)];
             GgufMatmul.inputGradient(t, w, out, in, g.detach().contiguous().toFloatArray(), 0, m, dx, 0);
             return new Tensor[] {Tensor.of(dx, inShape)};
         });
         return hasParameter("bias") ? y.add(bias()) : y;
+    }
+
+    /** True when the forward quantizes its input to int8 (a layer built to quantize its weight to Q8_0 or Q4_0). */
+    public boolean int8Activations() {
+        return receiveAs != GgufType.F32 && type == receiveAs;
     }
 
     private void requireLoaded() {

@@ -1,5 +1,6 @@
 package dev.jgrad.transformer.generate;
 
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.checkpoint.ModelLoader;
 
 import java.io.IOException;
@@ -100,7 +101,18 @@ public final class Generate {
      * {@code --ids} or without a tokenizer), and a timing line to {@code err}. Returns the result.
      */
     public static TextGenerator.Result run(Options o, PrintStream out, PrintStream err) throws IOException {
-        ModelLoader.Loaded loaded = ModelLoader.loadForInference(o.checkpoint(), o.format(), o.tokenizer());
+        return run(o, null, out, err);
+    }
+
+    /**
+     * {@link #run(Options, PrintStream, PrintStream)} with the linear layers built by {@code linears} (a factory
+     * that quantizes while loading, as {@code generate --quant} passes); null loads as
+     * {@link ModelLoader#loadForInference} does.
+     */
+    public static TextGenerator.Result run(Options o, LinearFactory linears, PrintStream out, PrintStream err) throws IOException {
+        ModelLoader.Loaded loaded = linears == null
+                ? ModelLoader.loadForInference(o.checkpoint(), o.format(), o.tokenizer())
+                : ModelLoader.load(o.checkpoint(), o.format(), o.tokenizer(), linears);
         int[] prompt = prompt(o, loaded);
         long seed = o.seed() != null ? o.seed() : System.nanoTime();
         GenerationConfig config = new GenerationConfig(o.steps(), o.temperature(), o.topK(), o.topP(),
