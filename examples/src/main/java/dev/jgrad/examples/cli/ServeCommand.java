@@ -49,8 +49,8 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Require \"Authorization: Bearer KEY\" on every request (default: $JGRAD_API_KEY, else none).")
     String apiKey;
     @Option(names = "--chat-template", paramLabel = "NAME|FILE",
-            description = "chatml, llama-2, llama-3 or mistral, or a file with one of those Jinja templates (default: the model's"
-                    + " tokenizer_config.json, else chatml).")
+            description = "chatml, llama-2, llama-3 or mistral, or a file holding a Jinja chat template (default: the"
+                    + " chat_template of the model's tokenizer_config.json, else chatml).")
     String chatTemplate;
     @Option(names = "--max-body", defaultValue = "1048576", paramLabel = "BYTES",
             description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
@@ -84,7 +84,8 @@ public final class ServeCommand implements Callable<Integer> {
         }, "jgrad-serve-shutdown"));
         System.err.println("serving " + String.join(", ", model.ids()) + " (" + model.model().getClass().getSimpleName()
                 + ", context " + server.engine().context() + ", batches of " + maxBatch
-                + (model.chatTemplate() != null ? ", chat template " + model.chatTemplate().templateName() : "") + ")");
+                + (chatTemplate != null ? ", chat template " + chatTemplate : "")
+                + (model.endOfTurn() != null ? ", chat turns end at " + model.endOfTurn() : "") + ")");
         System.out.println("listening on " + server.url());
         System.out.flush();
         stopped.await();

@@ -1,6 +1,7 @@
 package dev.jgrad.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jgrad.transformer.chat.ChatMessage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.List;
  * @param stream        server-sent events instead of one JSON body
  * @param includeUsage  {@code stream_options.include_usage}: a last chunk with the token counts
  */
-public record CompletionRequest(String model, String prompt, List<ChatTemplate.Message> messages, Integer maxTokens,
+public record CompletionRequest(String model, String prompt, List<ChatMessage> messages, Integer maxTokens,
                                 double temperature, double topP, List<String> stop, Long seed, boolean stream,
                                 boolean includeUsage) {
 
@@ -35,7 +36,7 @@ public record CompletionRequest(String model, String prompt, List<ChatTemplate.M
         if (body == null || !body.isObject()) throw ApiError.invalid(null, "The request body must be a JSON object");
         String model = string(body, "model", true);
         String prompt = null;
-        List<ChatTemplate.Message> messages = null;
+        List<ChatMessage> messages = null;
         if (chat) messages = messages(body.get("messages"));
         else prompt = prompt(body.get("prompt"));
         Integer maxTokens = integer(body, chat && body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
@@ -88,10 +89,10 @@ public record CompletionRequest(String model, String prompt, List<ChatTemplate.M
         throw ApiError.invalid("prompt", "prompt must be a string, got " + kind(p));
     }
 
-    private static List<ChatTemplate.Message> messages(JsonNode m) {
+    private static List<ChatMessage> messages(JsonNode m) {
         if (m == null || m.isNull()) throw ApiError.invalid("messages", "messages is required");
         if (!m.isArray() || m.isEmpty()) throw ApiError.invalid("messages", "messages must be a non-empty array");
-        List<ChatTemplate.Message> out = new ArrayList<>();
+        List<ChatMessage> out = new ArrayList<>();
         for (int i = 0; i < m.size(); i++) {
             JsonNode msg = m.get(i);
             String where = "messages[" + i + "]";
@@ -113,8 +114,11 @@ public record CompletionRequest(String model, String prompt, List<ChatTemplate.M
             if (!List.of("system", "developer", "user", "assistant").contains(role.textValue()))
                 throw ApiError.invalid(where + ".role", "unsupported role \"" + role.textValue()
                         + "\" (system, developer, user or assistant)");
-            out.add(new ChatTemplate.Message(role.textValue(), text));
+            // OpenAI's "developer" messages are what chat templates know as system messages
+            out.add(new ChatMessage(role.textValue().equals("developer") ? ChatMessage.SYSTEM : role.textValue(), text));
         }
+        if (out.stream().noneMatch(msg -> msg.role().equals(ChatMessage.USER)))
+            throw ApiError.invalid("messages", "messages must contain at least one user message");
         return out;
     }
 

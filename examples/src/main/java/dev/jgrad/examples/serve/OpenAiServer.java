@@ -231,16 +231,14 @@ public final class OpenAiServer implements AutoCloseable {
         java.util.List<String> stopStrings = new java.util.ArrayList<>(c.stop());
         try {
             if (chat) {
-                if (model.chatTemplate() == null) throw ApiError.invalid("messages", model.templateProblem());
-                prompt = model.chatTemplate().render(c.messages(), model.tokenizer());
+                prompt = model.encodeChat(c.messages());
                 stops = model.chatStopTokens();
-                if (ChatTemplate.specialId(model.tokenizer(), model.chatTemplate().endOfTurn()) < 0)
-                    stopStrings.add(model.chatTemplate().endOfTurn());
+                stopStrings.addAll(model.chatStopStrings());
             } else {
                 prompt = model.encodePrompt(c.prompt());
                 stops = model.stopTokens();
             }
-        } catch (IllegalArgumentException e) {   // text the tokenizer cannot encode, a bad role
+        } catch (IllegalArgumentException e) {   // text the tokenizer cannot encode, a conversation the template refuses
             throw ApiError.invalid(chat ? "messages" : "prompt", e.getMessage());
         }
         int context = engine.context();

@@ -1,15 +1,17 @@
 package dev.jgrad.examples.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jgrad.quant.QuantSpec;
 import dev.jgrad.quant.QuantizedModels;
 import dev.jgrad.quant.lora.PeftAdapter;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.checkpoint.CheckpointFormatException;
 import dev.jgrad.transformer.checkpoint.ModelLoader;
+import dev.jgrad.transformer.chat.ChatMessage;
+import dev.jgrad.transformer.chat.ChatTemplate;
+import dev.jgrad.transformer.chat.ChatTemplateException;
 import dev.jgrad.transformer.serve.Adapter;
 import dev.jgrad.transformer.tokenizer.Tokenizer;
+import dev.jgrad.transformer.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,26 +23,32 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What a server serves: a loaded model with its tokenizer, how prompts start and stop, its chat format, and the
+ * What a server serves: a loaded model with its tokenizer, how prompts start and stop, its chat template, and the
  * LoRA adapters that requests may select by name.
  *
- * @param id              the base model's id in the API ({@code model} field, {@code /v1/models})
- * @param model           the shared base model
- * @param loaded          the loader's view (tokenizer, BOS, stop tokens)
- * @param chatTemplate    the chat format, or null when the model's own template is one this server cannot render
- * @param templateProblem why {@code chatTemplate} is null (said to chat requests), else null
- * @param adapters        the adapters by name, in the order given
+ * <p>Chat requests are rendered by the library's {@link ChatTemplate}: the model's own Jinja {@code chat_template}
+ * is executed, exactly as {@code ./jgrad finetune} renders its training data, so the server speaks the format the
+ * model was tuned on. The rendered text spells markers such as {@code <|im_start|>}; it is encoded with
+ * {@link Tokenizer#encodeWithSpecialTokens}, which turns each marker that is one of the tokenizer's special tokens
+ * into that single id and encodes the others as ordinary characters (a character tokenizer trained on marked-up
+ * text has no special tokens, and reads {@code <|im_end|>} as ten characters).
+ *
+ * @param id        the base model's id in the API ({@code model} field, {@code /v1/models})
+ * @param model     the shared base model
+ * @param loaded    the loader's view (tokenizer, BOS, stop tokens)
+ * @param template  the chat template chat requests are rendered with
+ * @param endOfTurn the text that closes an assistant turn in {@code template} ({@code <|im_end|>}, {@code </s>}...),
+ *                  where chat replies stop; null when the template's rendering of a turn shows none
+ * @param adapters  the adapters by name, in the order given
  */
-public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, ChatTemplate chatTemplate,
-                          String templateProblem, Map<String, Adapter> adapters) {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, ChatTemplate template,
+                          String endOfTurn, Map<String, Adapter> adapters) {
 
     /**
      * Loads {@code checkpoint} (any format {@link ModelLoader} reads), quantized while loading when {@code quant} is
-     * given (nf4 or fp4, blocks of 64), with adapters from PEFT directories, and the chat format from
-     * {@code chatTemplate} (a format name or a file holding a Jinja template), else the model's
-     * {@code tokenizer_config.json}, else chatml.
+     * given (nf4 or fp4, blocks of 64), with adapters from PEFT directories, and the chat template from
+     * {@code chatTemplate} (a built-in format's name or a Jinja file), else the {@code chat_template} of the
+     * model's {@code tokenizer_config.json}, else chatml.
      */
     public static ServedModel load(Path checkpoint, Path tokenizer, String quant, Map<String, Path> adapterDirs, String name,
                                    String chatTemplate) throws IOException {
@@ -61,18 +69,10 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
                 throw new IllegalArgumentException("--adapter " + e.getKey() + ": the name is already taken");
             adapters.put(e.getKey(), readAdapter(loaded.model(), e.getKey(), e.getValue()));
         }
-        ChatTemplate template = null;
-        String problem = null;
-        if (chatTemplate != null) {
-            template = Files.isRegularFile(Path.of(chatTemplate)) ? recogniseFile(Path.of(chatTemplate)) : ChatTemplate.named(chatTemplate);
-        } else {
-            String jinja = ownTemplate(checkpoint, tokenizer);
-            if (jinja == null) template = ChatTemplate.CHATML;
-            else if ((template = ChatTemplate.recognise(jinja)) == null)
-                problem = "this model's chat template (tokenizer_config.json) is not one of the formats this server renders"
-                        + " (chatml, llama-2, llama-3, mistral); restart it with --chat-template NAME";
-        }
-        return new ServedModel(id, loaded.model(), loaded, template, problem, adapters);
+        String nameOrFile = chatTemplate != null || hasOwnTemplate(checkpoint, tokenizer) ? chatTemplate
+                : ChatTemplate.Format.CHATML.id();
+        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), nameOrFile, checkpoint, tokenizer);
+        return new ServedModel(id, loaded.model(), loaded, template, endOfTurn(template), adapters);
     }
 
     /** Every model id requests may name: the base first, then the adapters. */
@@ -102,14 +102,34 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
         return loaded.stopTokens();
     }
 
-    /** The stop tokens of a chat reply: the end of text and the template's end of turn where it is one token. */
+    /**
+     * The prompt ids of a conversation: the template's rendering, ending with the opening of the assistant's turn,
+     * encoded with the tokenizer's special tokens.
+     *
+     * @throws IllegalArgumentException if the template refuses the conversation ({@code raise_exception}) or the
+     *                                  tokenizer cannot encode the text (a character it has never seen)
+     */
+    public int[] encodeChat(List<ChatMessage> messages) {
+        return tokenizer().encodeWithSpecialTokens(template.render(messages, true));
+    }
+
+    /** The stop tokens of a chat reply: the end of text, and the end of turn where it is a special token. */
     public int[] chatStopTokens() {
         int[] base = loaded.stopTokens();
-        int eot = chatTemplate == null ? -1 : ChatTemplate.specialId(tokenizer(), chatTemplate.endOfTurn());
-        if (eot < 0) return base;
+        Integer eot = endOfTurn == null ? null : tokenizer().specialTokens().get(endOfTurn);
+        if (eot == null) return base;
         int[] out = java.util.Arrays.copyOf(base, base.length + 1);
         out[base.length] = eot;
         return out;
+    }
+
+    /**
+     * The stop strings of a chat reply: the end of turn when the tokenizer spells it in ordinary tokens, so that
+     * generation is cut where the marker's text appears.
+     */
+    public List<String> chatStopStrings() {
+        if (endOfTurn == null || tokenizer().specialTokens().containsKey(endOfTurn)) return List.of();
+        return List.of(endOfTurn);
     }
 
     private static Adapter readAdapter(CausalLM model, String name, Path dir) throws IOException {
@@ -124,32 +144,34 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
         return new Adapter(name, layers);
     }
 
-    private static ChatTemplate recogniseFile(Path file) throws IOException {
-        ChatTemplate t = ChatTemplate.recognise(Files.readString(file));
-        if (t == null)
-            throw new IllegalArgumentException("--chat-template " + file + ": not a chatml, llama-2, llama-3 or mistral template"
-                    + " (a general Jinja engine is not part of this build); name one of those formats instead");
-        return t;
+    /**
+     * What {@code template} writes after an assistant's words to close the turn: a one-turn conversation is
+     * rendered with and without the reply, and the text following the reply, trimmed, is the marker
+     * ({@code <|im_end|>} for chatml, {@code <|eot_id|>} for llama-3, {@code </s>} for llama-2 and mistral).
+     * Null when the template renders no marker there, or refuses the probe.
+     */
+    static String endOfTurn(ChatTemplate template) {
+        String reply = "Hello";
+        try {
+            String before = template.render(List.of(ChatMessage.user("Hi")), true);
+            String through = template.render(List.of(ChatMessage.user("Hi"), ChatMessage.assistant(reply)), false);
+            int at = through.indexOf(reply, before.length());
+            if (!through.startsWith(before) || at < 0) return null;
+            String marker = through.substring(at + reply.length()).strip();
+            return marker.isEmpty() ? null : marker;
+        } catch (ChatTemplateException e) {
+            return null;
+        }
     }
 
-    /** The {@code chat_template} of the tokenizer_config.json beside the checkpoint or tokenizer, or null. */
-    private static String ownTemplate(Path checkpoint, Path tokenizer) throws IOException {
+    /** Whether a {@code tokenizer_config.json} beside the checkpoint or tokenizer carries a {@code chat_template}. */
+    private static boolean hasOwnTemplate(Path checkpoint, Path tokenizer) throws IOException {
         for (Path p : new Path[] {checkpoint, tokenizer}) {
             if (p == null) continue;
             Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
-            Path config = dir == null ? null : dir.resolve("tokenizer_config.json");
-            if (config == null || !Files.isRegularFile(config)) continue;
-            JsonNode t;
-            try {
-                t = JSON.readTree(config.toFile()).get("chat_template");
-            } catch (com.fasterxml.jackson.core.JacksonException e) {
-                throw new CheckpointFormatException(config, "is not valid JSON: " + e.getOriginalMessage(), e);
-            }
-            if (t == null || t.isNull()) continue;
-            if (t.isTextual()) return t.textValue();
-            if (t.isArray())   // [{"name": "default", "template": "..."}, ...]
-                for (JsonNode n : t) if (n.path("name").asText().equals("default")) return n.path("template").asText();
+            Path config = dir == null ? null : dir.resolve(TokenizerConfig.FILE_NAME);
+            if (config != null && Files.isRegularFile(config)) return TokenizerConfig.read(config).chatTemplate().isPresent();
         }
-        return null;
+        return false;
     }
 }

@@ -51,7 +51,7 @@ class ServeCommandTest {
         String ckpt = tiny.checkpoint.toString();
         assertTrue(refused("serve", "--checkpoint", dir.resolve("none").toString()).contains("does not exist"));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--quant", "q8_0").contains("nf4 or fp4"));
-        assertTrue(refused("serve", "--checkpoint", ckpt, "--chat-template", "vicuna").contains("unknown chat template"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--chat-template", "vicuna").contains("unknown chat format"));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--adapter", "x=" + dir).contains("adapter_config.json"));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--adapter", "tiny=" + tiny.adapter).contains("already taken"));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--max-batch", "0").contains("max batch"));
