@@ -93,6 +93,14 @@ public final class Main implements Runnable {
             }
             throw e;
         });
+        // A malformed command line (an option's value of the wrong type, a missing required option) is one line too,
+        // with where to read the options, rather than the message followed by the whole usage text.
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            String name = cmd.getCommandName(), help = cmd == cli ? "jgrad --help" : "jgrad " + name + " --help";
+            cmd.getErr().println("jgrad" + (cmd == cli ? "" : " " + name) + ": " + ex.getMessage() + " (see " + help + ")");
+            return 2;
+        });
         return cli;
     }
 

@@ -40,6 +40,24 @@ class CliHardeningTest {
     }
 
     @Test
+    void aMalformedCommandLineIsOneLineNotTheUsage(@TempDir Path cwd) {
+        String[][] cases = {
+                {"train", "--eval-batches", "1e9"},          // picocli's own type errors, found by the hostile-input sweep
+                {"train", "--seed", "abc"},
+                {"search", "--data", "corpus.txt"},            // a missing required option
+                {"--no-such-option"},
+        };
+        for (String[] c : cases) {
+            InProcess.Result r = expect(2, InProcess.run(cwd, c));
+            List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), String.join(" ", c) + ": " + r.err());
+            assertTrue(lines.get(0).matches("jgrad( [a-z]+)?: .*\\(see jgrad( [a-z]+)? --help\\)"), lines.get(0));
+            assertFalse(r.err().contains("Usage:"), r.err());
+        }
+        assertFalse(Files.exists(cwd.resolve("runs")), "nothing written");
+    }
+
+    @Test
     void relativePathsResolveAgainstTheWorkingDirectory(@TempDir Path cwd) throws Exception {
         corpus(cwd);
         expect(0, InProcess.run(cwd, args("train", Path.of("corpus.txt"), Path.of("runs/m"), "--steps", "4")));

@@ -112,6 +112,6 @@ class LauncherTest {
         assertFalse(Files.exists(cwd.resolve("r")));
         r = launch(cwd, launcher, "no-such-command");
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("Unmatched argument at index 0: 'no-such-command'"), r.err());
+        assertTrue(r.err().startsWith("jgrad: Unmatched argument at index 0: 'no-such-command' (see jgrad --help)"), r.err());
     }
 }
