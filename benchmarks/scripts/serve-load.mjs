@@ -2,7 +2,8 @@
 // A load test for `./jgrad serve`, bounded in time and in count, on loopback only: C clients send completions
 // back to back until N requests are done or D seconds have passed (then requests still running are aborted),
 // and the script prints throughput (generated tokens/s over the whole run), request latency percentiles, time to
-// first token (streaming), and the count of each error status (429 shows the queue limit at work).
+// first token and inter-token latency (streaming: the gap between consecutive text chunks of one request, one
+// chunk per token), and the count of each error status (429 shows the queue limit at work).
 // Node 18+; no packages needed.
 //
 //   ./jgrad serve --checkpoint CKPT --port 8080 --max-batch 8 &
@@ -41,7 +42,7 @@ const body = JSON.stringify({ model: args.model, prompt: args.prompt, max_tokens
 const abort = new AbortController();
 const start = performance.now();
 const deadline = start + seconds * 1000;
-const latencies = [], firstTokens = [], errors = {};
+const latencies = [], firstTokens = [], interTokens = [], errors = {};
 let issued = 0, tokens = 0, aborted = 0;
 
 async function one() {
@@ -56,7 +57,7 @@ async function one() {
     tokens += (await res.json()).usage.completion_tokens;
   } else {
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '', first = true;
+    let buffer = '', previous = null;
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
@@ -67,9 +68,11 @@ async function one() {
         buffer = buffer.slice(cut + 2);
         if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
         const chunk = JSON.parse(line.slice(6));
-        if (first && chunk.choices?.[0]?.text) {
-          firstTokens.push(performance.now() - t0);
-          first = false;
+        if (chunk.choices?.[0]?.text) {
+          const now = performance.now();
+          if (previous === null) firstTokens.push(now - t0);
+          else interTokens.push(now - previous);
+          previous = now;
         }
         if (chunk.usage) tokens += chunk.usage.completion_tokens;
       }
@@ -100,5 +103,8 @@ console.log(`${latencies.length} requests done of ${issued} sent in ${elapsed.to
   + ` max_tokens ${maxTokens}${args.stream ? ', streaming' : ''})`);
 console.log(`throughput: ${(tokens / elapsed).toFixed(1)} generated tokens/s, ${(latencies.length / elapsed).toFixed(2)} requests/s`);
 console.log(`latency: p50 ${ms(pct(latencies, 0.5))}, p95 ${ms(pct(latencies, 0.95))}, max ${ms(pct(latencies, 1))}`);
-if (args.stream) console.log(`time to first token: p50 ${ms(pct(firstTokens, 0.5))}, p95 ${ms(pct(firstTokens, 0.95))}`);
+if (args.stream) {
+  console.log(`time to first token: p50 ${ms(pct(firstTokens, 0.5))}, p95 ${ms(pct(firstTokens, 0.95))}, p99 ${ms(pct(firstTokens, 0.99))}`);
+  console.log(`inter-token latency: p50 ${ms(pct(interTokens, 0.5))}, p99 ${ms(pct(interTokens, 0.99))}, max ${ms(pct(interTokens, 1))}`);
+}
 console.log(`errors: ${JSON.stringify(errors)}${aborted ? `, ${aborted} aborted at the deadline` : ''}`);

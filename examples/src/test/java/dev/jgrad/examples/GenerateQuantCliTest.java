@@ -61,7 +61,7 @@ class GenerateQuantCliTest {
     void badInputGetsOneLine(@TempDir Path tmp) throws Exception {
         String ck = model(tmp, 64).toString();
         String err = run(2, "generate", "--checkpoint", ck, "--quant", "q5_1", "--prompt-ids", "1", "--ids")[1];
-        assertEquals("jgrad generate: --quant must be q8_0, q4_0 or nf4, got \"q5_1\"", err.trim());
+        assertEquals("jgrad generate: --quant must be q8_0, q4_0, nf4 or fp4, got \"q5_1\"", err.trim());
         String odd = model(tmp, 48).toString();
         err = run(2, "generate", "--checkpoint", odd, "--quant", "q8_0", "--prompt-ids", "1", "--ids")[1];
         assertTrue(err.startsWith("jgrad generate: model.layers.0.") && err.contains("rows of 48 values, not whole Q8_0 blocks of 32"), err);

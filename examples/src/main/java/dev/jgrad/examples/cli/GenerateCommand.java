@@ -1,10 +1,5 @@
 package dev.jgrad.examples.cli;
 
-import dev.jgrad.core.io.gguf.GgufType;
-import dev.jgrad.quant.QuantSpec;
-import dev.jgrad.quant.QuantizedModels;
-import dev.jgrad.transformer.GgufLinear;
-import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.checkpoint.ModelLoader;
 import dev.jgrad.transformer.generate.Generate;
 import picocli.CommandLine.Command;
@@ -41,9 +36,7 @@ public final class GenerateCommand implements Callable<Integer> {
     Long seed;
     @Option(names = "--steps", defaultValue = "256", description = "New tokens at most (default: ${DEFAULT-VALUE}).")
     int steps;
-    @Option(names = "--quant", paramLabel = "TYPE", description = "Quantize the linear layers while loading: q8_0 or q4_0 "
-            + "(llama.cpp's blocks, activations quantized to int8, integer dot products; q8_0 quantizes an untied classifier too, "
-            + "q4_0 keeps it at q8_0) or nf4 (QLoRA's 4-bit blocks; the classifier stays float). Embeddings and norms stay float.")
+    @Option(names = "--quant", paramLabel = "TYPE", description = QuantOption.DESCRIPTION)
     String quant;
     @Option(names = "--ids", description = "Print the generated token ids (space-separated, without the prompt) instead of text.")
     boolean ids;
@@ -54,22 +47,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 : java.util.Arrays.stream(promptIds.trim().split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
         Generate.Options o = new Generate.Options(Runs.checkpoint(checkpoint, System.err), format == null ? null : ModelLoader.Format.parse(format),
                 tokenizer, prompt, parsedIds, temperature, topK, topP, repetitionPenalty, seed, steps, ids);
-        Generate.run(o, linears(quant, o), System.out, System.err);
+        Generate.run(o, QuantOption.linears(quant, o.checkpoint(), o.format()), System.out, System.err);
         return 0;
-    }
-
-    /** The linear-layer factory for {@code --quant} (null: none, the checkpoint's own types). */
-    static LinearFactory linears(String quant, Generate.Options o) throws java.io.IOException {
-        if (quant == null) return null;
-        LinearFactory f = switch (quant.toLowerCase(java.util.Locale.ROOT)) {
-            case "q8_0" -> GgufLinear.quantizing(path -> GgufType.Q8_0);
-            case "q4_0" -> GgufLinear.quantizing(path -> path.equals("lm_head") ? GgufType.Q8_0 : GgufType.Q4_0);
-            case "nf4" -> QuantizedModels.factory(QuantSpec.qlora());
-            default -> throw new IllegalArgumentException("--quant must be q8_0, q4_0 or nf4, got \"" + quant + "\"");
-        };
-        ModelLoader.Format format = o.format() != null ? o.format() : ModelLoader.detect(o.checkpoint());
-        if (format == ModelLoader.Format.GGUF)
-            throw new IllegalArgumentException("--quant quantizes float checkpoints; a GGUF file runs in its own block types");
-        return f;
     }
 }

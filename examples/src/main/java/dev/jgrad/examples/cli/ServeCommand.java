@@ -27,7 +27,7 @@ public final class ServeCommand implements Callable<Integer> {
     Path checkpoint;
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file or directory (default: the checkpoint's own).")
     Path tokenizer;
-    @Option(names = "--quant", paramLabel = "TYPE", description = "Quantize the block layers while loading: nf4 or fp4 (blocks of 64).")
+    @Option(names = "--quant", paramLabel = "TYPE", description = QuantOption.DESCRIPTION)
     String quant;
     @Option(names = "--adapter", paramLabel = "NAME=DIR",
             description = "A PEFT LoRA adapter directory, served as model NAME on the shared base (repeatable).")
@@ -71,7 +71,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (context != null && context < 1) throw new IllegalArgumentException("--context must be >= 1, got " + context);
         if (grace < 0) throw new IllegalArgumentException("--grace must be >= 0, got " + grace);
         checkPortIsFree();   // before loading a model that may take minutes, and before Helidon logs a failed bind
-        ServedModel model = ServedModel.load(Runs.checkpoint(checkpoint, System.out), tokenizer, quant, adapters, name, chatTemplate);
+        Path resolved = Runs.checkpoint(checkpoint, System.out);
+        ServedModel model = ServedModel.load(resolved, tokenizer, QuantOption.linears(quant, resolved, null), adapters, name,
+                chatTemplate);
         HELIDON_LOG.setLevel(Level.WARNING);
         OpenAiServer server = OpenAiServer.start(model, settings);
         CountDownLatch stopped = new CountDownLatch(1);

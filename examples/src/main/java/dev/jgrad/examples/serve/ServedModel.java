@@ -1,9 +1,8 @@
 package dev.jgrad.examples.serve;
 
-import dev.jgrad.quant.QuantSpec;
-import dev.jgrad.quant.QuantizedModels;
 import dev.jgrad.quant.lora.PeftAdapter;
 import dev.jgrad.transformer.CausalLM;
+import dev.jgrad.transformer.LinearFactory;
 import dev.jgrad.transformer.checkpoint.CheckpointFormatException;
 import dev.jgrad.transformer.checkpoint.ModelLoader;
 import dev.jgrad.transformer.chat.ChatMessage;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,21 +43,16 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
                           String endOfTurn, Map<String, Adapter> adapters) {
 
     /**
-     * Loads {@code checkpoint} (any format {@link ModelLoader} reads), quantized while loading when {@code quant} is
-     * given (nf4 or fp4, blocks of 64), with adapters from PEFT directories, and the chat template from
+     * Loads {@code checkpoint} (any format {@link ModelLoader} reads) with its linear layers built by {@code linears}
+     * (null: {@link ModelLoader#loadForInference}, a GGUF file in its own block types, anything else in float32;
+     * {@code ./jgrad serve --quant} passes the factory {@code generate --quant} uses), with adapters from PEFT directories, and the chat template from
      * {@code chatTemplate} (a built-in format's name or a Jinja file), else the {@code chat_template} of the
      * model's {@code tokenizer_config.json}, else chatml.
      */
-    public static ServedModel load(Path checkpoint, Path tokenizer, String quant, Map<String, Path> adapterDirs, String name,
-                                   String chatTemplate) throws IOException {
-        ModelLoader.Loaded loaded;
-        if (quant == null) loaded = ModelLoader.load(checkpoint, null, tokenizer);
-        else {
-            String q = quant.toLowerCase(Locale.ROOT);
-            if (q.equals("q8_0") || q.equals("q4_0"))
-                throw new IllegalArgumentException("--quant " + q + ": GGML block formats are not available in this build; use nf4 or fp4");
-            loaded = QuantizedModels.load(checkpoint, null, tokenizer, QuantSpec.of(q, 64, false));
-        }
+    public static ServedModel load(Path checkpoint, Path tokenizer, LinearFactory linears, Map<String, Path> adapterDirs,
+                                   String name, String chatTemplate) throws IOException {
+        ModelLoader.Loaded loaded = linears == null ? ModelLoader.loadForInference(checkpoint, null, tokenizer)
+                : ModelLoader.load(checkpoint, null, tokenizer, linears);
         if (loaded.tokenizer() == null)
             throw new IllegalArgumentException("the checkpoint has no tokenizer next to it; pass --tokenizer PATH");
         String id = name != null && !name.isBlank() ? name : checkpoint.toAbsolutePath().normalize().getFileName().toString();

@@ -50,7 +50,7 @@ class ServeCommandTest {
         TinyModel tiny = new TinyModel(dir);
         String ckpt = tiny.checkpoint.toString();
         assertTrue(refused("serve", "--checkpoint", dir.resolve("none").toString()).contains("does not exist"));
-        assertTrue(refused("serve", "--checkpoint", ckpt, "--quant", "q8_0").contains("nf4 or fp4"));
+        assertTrue(refused("serve", "--checkpoint", ckpt, "--quant", "q5_k").contains("--quant must be q8_0, q4_0, nf4 or fp4, got \"q5_k\""));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--chat-template", "vicuna").contains("unknown chat format"));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--adapter", "x=" + dir).contains("adapter_config.json"));
         assertTrue(refused("serve", "--checkpoint", ckpt, "--adapter", "tiny=" + tiny.adapter).contains("already taken"));

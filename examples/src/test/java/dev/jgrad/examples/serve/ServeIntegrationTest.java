@@ -2,6 +2,7 @@ package dev.jgrad.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jgrad.examples.cli.QuantOption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -205,22 +206,40 @@ class ServeIntegrationTest {
         assertEquals(30, a.length());
     }
 
+    /**
+     * {@code serve --quant T} runs the weights {@code generate --quant T} runs: the same factory builds the layers,
+     * and the server's batched forward (one GEMM over its rows, int8 activations for q8_0/q4_0) rounds each row as
+     * generation's one-row steps do, so greedy text is equal. Adapters apply on an nf4 base; q8_0/q4_0 layers
+     * ({@code GgufLinear}) are refused as LoRA targets with the layer's path.
+     */
     @Test
-    void aQuantizedBaseServesWhatItGenerates() throws Exception {
-        ServedModel nf4 = ServedModel.load(tiny.checkpoint, null, "nf4", Map.of("tuned", tiny.adapter), "tiny-nf4", null);
-        var loaded = dev.jgrad.quant.QuantizedModels.load(tiny.checkpoint, null, null, dev.jgrad.quant.QuantSpec.of("nf4", 64, false));
-        loaded.model().eval();
-        String expected = dev.jgrad.transformer.generate.TextGenerator.generate(loaded.model(), loaded.tokenizer().encode("the sea"),
-                dev.jgrad.transformer.generate.GenerationConfig.greedy(30), loaded.tokenizer(), null).text();
-        try (OpenAiServer s = OpenAiServer.start(nf4, OpenAiServer.Settings.defaults().withPort(0))) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString(completion("tiny-nf4", "the sea", 30, false))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(expected, JSON.readTree(r.body()).get("choices").get(0).get("text").asText());
-            HttpResponse<String> adapted = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString(completion("tuned", "the sea", 30, false))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, adapted.statusCode(), adapted.body());
+    void aQuantizedBaseServesWhatGenerateQuantGenerates() throws Exception {
+        var quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        for (String quant : List.of("q8_0", "q4_0", "nf4")) {
+            String expected = dev.jgrad.transformer.generate.Generate.run(new dev.jgrad.transformer.generate.Generate.Options(
+                    tiny.checkpoint, null, null, "the sea", null, 0, 0, 1, 1, 0L, 30, false),
+                    QuantOption.linears(quant, tiny.checkpoint, null), quiet, quiet).text();
+            assertNotEquals(tiny.greedy("the sea", 30, false), expected, quant + " should change this model's greedy text");
+            boolean adaptable = quant.equals("nf4");
+            Map<String, Path> adapters = adaptable ? Map.of("tuned", tiny.adapter) : Map.of();
+            ServedModel q = ServedModel.load(tiny.checkpoint, null, QuantOption.linears(quant, tiny.checkpoint, null),
+                    adapters, "tiny-" + quant, null);
+            try (OpenAiServer s = OpenAiServer.start(q, OpenAiServer.Settings.defaults().withPort(0))) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofString(completion("tiny-" + quant, "the sea", 30, false))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(expected, JSON.readTree(r.body()).get("choices").get(0).get("text").asText(), quant);
+                if (!adaptable) continue;
+                HttpResponse<String> adapted = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofString(completion("tuned", "the sea", 30, false))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, adapted.statusCode(), adapted.body());
+                assertNotEquals(expected, JSON.readTree(adapted.body()).get("choices").get(0).get("text").asText(), quant);
+            }
         }
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> ServedModel.load(tiny.checkpoint,
+                null, QuantOption.linears("q8_0", tiny.checkpoint, null), Map.of("tuned", tiny.adapter), "tiny-q8", null));
+        assertTrue(e.getMessage().contains("q_proj is a GgufLinear, not a linear layer"), e.getMessage());
     }
 }
