@@ -44,15 +44,18 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
 
     /**
      * Loads {@code checkpoint} (any format {@link ModelLoader} reads) with its linear layers built by {@code linears}
-     * (null: {@link ModelLoader#loadForInference}, a GGUF file in its own block types, anything else in float32;
+     * (null: {@link ModelLoader#loadForInference}, a GGUF file in its own block types, anything else in float32 — or,
+     * with adapters, every format in float32, since adapters wrap float layers;
      * {@code ./jgrad serve --quant} passes the factory {@code generate --quant} uses), with adapters from PEFT directories, and the chat template from
      * {@code chatTemplate} (a built-in format's name or a Jinja file), else the {@code chat_template} of the
      * model's {@code tokenizer_config.json}, else chatml.
      */
     public static ServedModel load(Path checkpoint, Path tokenizer, LinearFactory linears, Map<String, Path> adapterDirs,
                                    String name, String chatTemplate) throws IOException {
-        ModelLoader.Loaded loaded = linears == null ? ModelLoader.loadForInference(checkpoint, null, tokenizer)
-                : ModelLoader.load(checkpoint, null, tokenizer, linears);
+        // Adapters apply to float (or 4-bit) layers; without any, a GGUF file stays in its own blocks.
+        ModelLoader.Loaded loaded = linears != null ? ModelLoader.load(checkpoint, null, tokenizer, linears)
+                : adapterDirs.isEmpty() ? ModelLoader.loadForInference(checkpoint, null, tokenizer)
+                : ModelLoader.load(checkpoint, null, tokenizer);
         if (loaded.tokenizer() == null)
             throw new IllegalArgumentException("the checkpoint has no tokenizer next to it; pass --tokenizer PATH");
         String id = name != null && !name.isBlank() ? name : checkpoint.toAbsolutePath().normalize().getFileName().toString();
