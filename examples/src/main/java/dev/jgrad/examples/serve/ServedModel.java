@@ -69,9 +69,9 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
                 throw new IllegalArgumentException("--adapter " + e.getKey() + ": the name is already taken");
             adapters.put(e.getKey(), readAdapter(loaded.model(), e.getKey(), e.getValue()));
         }
-        String nameOrFile = chatTemplate != null || hasOwnTemplate(checkpoint, tokenizer) ? chatTemplate
+        String nameOrFile = chatTemplate != null || loaded.chatTemplate() != null || hasOwnTemplate(checkpoint, tokenizer) ? chatTemplate
                 : ChatTemplate.Format.CHATML.id();
-        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), nameOrFile, checkpoint, tokenizer);
+        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), nameOrFile, loaded.chatTemplate(), checkpoint, tokenizer);
         return new ServedModel(id, loaded.model(), loaded, template, endOfTurn(template), adapters);
     }
 
