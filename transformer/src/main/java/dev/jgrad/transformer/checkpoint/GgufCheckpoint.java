@@ -51,11 +51,14 @@ import java.util.Map;
  * it loads with {@link RopeStyle#HALF}, and saving an interleaved model permutes q/k rows and biases with
  * {@link Models#interleavedToHalf}.
  *
- * <p><b>Metadata</b> read ({@code qwen2.*} alike): {@code llama.embedding_length}, {@code block_count}, {@code feed_forward_length},
- * {@code context_length}, {@code attention.head_count}, {@code attention.head_count_kv} (default: head_count),
- * {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code rope.dimension_count}
- * (must be the head size); the vocabulary size is the embedding's rows. A file with RoPE scaling ({@code
- * llama.rope.scaling.type}, or Llama 3.1's {@code rope_freqs} tensor) is refused: jgrad does not implement it.
+ * <p><b>Metadata</b> read ({@code qwen2.*} alike): {@code llama.embedding_length}, {@code block_count},
+ * {@code feed_forward_length}, {@code context_length}, {@code attention.head_count}, {@code attention.head_count_kv}
+ * (default: head_count), {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000),
+ * {@code rope.dimension_count} (must be the head size); the vocabulary size is the embedding's rows. A file with
+ * RoPE scaling ({@code llama.rope.scaling.type}, or Llama 3.1's {@code rope_freqs} tensor) is refused, and a model
+ * with {@link LlamaConfig#ropeScaling()} is not written: the converter stores Llama 3.1's remapping only as the
+ * per-frequency factors of {@code rope_freqs}, from which {@link dev.jgrad.transformer.RopeScaling}'s four
+ * parameters cannot in general be recovered exactly.
  *
  * <p><b>Loading</b> reads one tensor at a time and releases its file pages after: linear weights go to
  * {@link GgufLinear}s in their block type or are dequantized to float32 ({@link dev.jgrad.core.io.gguf.GgufBlocks},

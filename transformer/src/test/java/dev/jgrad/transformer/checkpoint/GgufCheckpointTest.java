@@ -300,5 +300,11 @@ class GgufCheckpointTest {
         w.write(scaled);
         e = assertThrows(GgufFormatException.class, () -> GgufCheckpoint.load(scaled, LinearFactory.FLOAT));
         assertTrue(e.getMessage().contains("RoPE scaling"), e.getMessage());
+
+        LlamaModel llama31 = new LlamaModel(LlamaConfig.builder().vocabSize(32).dim(32).layers(1).heads(2).hiddenDim(64)
+                .maxSeqLen(16).ropeScaling(new dev.jgrad.transformer.RopeScaling(8, 1, 4, 8)).build(), new Generator(2));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> GgufCheckpoint.save(llama31, null, GgufType.F32, "x", tmp.resolve("llama31.gguf")));
+        assertTrue(refused.getMessage().contains("RoPE scaling"), refused.getMessage());
     }
 }
