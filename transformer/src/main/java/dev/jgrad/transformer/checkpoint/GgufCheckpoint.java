@@ -171,7 +171,7 @@ public final class GgufCheckpoint {
 
     /**
      * Writes a model as a GGUF file, laid out as llama.cpp's converter writes it: a LLaMA as {@code llama} (one with
-     * q/k/v biases as {@code qwen2}; one with RoPE scaling or a sliding window is refused), a GPT as
+     * q/k/v biases as {@code qwen2}; one with RoPE scaling, or a sliding window shorter than its context, is refused), a GPT as
      * {@code gpt2} (a GPT without biases gets zero biases, which llama.cpp's gpt2 requires; llama.cpp computes GELU
      * with the tanh approximation whatever {@link GptConfig#geluTanh()} says). Norms and biases are F32, 2-D weights
      * {@code type} (F16 where a row is not whole blocks of it, as the converter falls back); the tokenizer's {@code
@@ -189,9 +189,11 @@ public final class GgufCheckpoint {
         w.put("general.name", GgufValue.string(name));
         switch (model.config()) {
             case LlamaConfig c -> {
-                if (c.ropeScaling() != null || c.slidingWindow() > 0)
+                // llama.cpp's llama and qwen2 attend to the whole context: a window shorter than it would be lost
+                if (c.ropeScaling() != null || c.slidingWindow() > 0 && c.slidingWindow() < c.maxSeqLen())
                     throw new IllegalArgumentException("GGUF export does not write " + (c.ropeScaling() != null
-                            ? "RoPE scaling (Llama 3.1's rope_freqs)" : "a sliding window") + "; this model has it");
+                            ? "RoPE scaling (Llama 3.1's rope_freqs)" : "a sliding window (" + c.slidingWindow()
+                            + " keys, shorter than the context of " + c.maxSeqLen() + ")") + "; this model has it");
                 w.put(arch + ".block_count", GgufValue.uint32(c.nLayers()));
                 w.put(arch + ".context_length", GgufValue.uint32(c.maxSeqLen()));
                 w.put(arch + ".embedding_length", GgufValue.uint32(c.dim()));
