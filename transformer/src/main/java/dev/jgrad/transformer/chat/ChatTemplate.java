@@ -140,15 +140,7 @@ public final class ChatTemplate {
      */
     public static ChatTemplate forModel(Tokenizer tokenizer, String nameOrFile, String carried, Path... places)
             throws IOException {
-        TokenizerConfig config = null;
-        for (Path p : places) {
-            if (p == null) continue;
-            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
-            if (dir != null && Files.isRegularFile(dir.resolve(TokenizerConfig.FILE_NAME))) {
-                config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME));
-                break;
-            }
-        }
+        TokenizerConfig config = TokenizerConfig.find(places);
         String bos = config != null ? config.bosToken() : tokenizer.bosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.bosId());
         String eos = config != null ? config.eosToken() : tokenizer.eosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.eosId());
         if (nameOrFile != null) {

@@ -175,9 +175,11 @@ public final class GgufCheckpoint {
      * {@code gpt2} (a GPT without biases gets zero biases, which llama.cpp's gpt2 requires; llama.cpp computes GELU
      * with the tanh approximation whatever {@link GptConfig#geluTanh()} says). Norms and biases are F32, 2-D weights
      * {@code type} (F16 where a row is not whole blocks of it, as the converter falls back); the tokenizer's {@code
-     * tokenizer.ggml.*} keys are written when {@code tokenizer} is not null.
+     * tokenizer.ggml.*} keys are written when {@code tokenizer} is not null, {@code tokenizer.chat_template} when
+     * {@code chatTemplate} (a Jinja template, as in a {@code tokenizer_config.json}) is not null.
      */
-    public static void save(CausalLM model, Tokenizer tokenizer, GgufType type, String name, Path out) throws IOException {
+    public static void save(CausalLM model, Tokenizer tokenizer, String chatTemplate, GgufType type, String name, Path out)
+            throws IOException {
         if (type == null || type.isQuantized() && type != GgufType.Q8_0 && type != GgufType.Q4_0)
             throw new IllegalArgumentException("GGUF export writes f32, f16, bf16, q8_0 or q4_0, not " + type);
         GgufWriter w = new GgufWriter();
@@ -205,7 +207,7 @@ public final class GgufCheckpoint {
                 w.put("general.file_type", GgufValue.uint32(fileType(type)));
                 w.put(arch + ".vocab_size", GgufValue.uint32(c.vocabSize()));
                 w.put(arch + ".rope.dimension_count", GgufValue.uint32(c.headDim()));
-                metadataTail(w, tokenizer, c.vocabSize());
+                metadataTail(w, tokenizer, chatTemplate, c.vocabSize());
                 // llama rotates interleaved pairs, qwen2 halves: permute q/k rows (and biases) that are the other way
                 RopeStyle fileStyle = c.attentionBias() ? RopeStyle.HALF : RopeStyle.INTERLEAVED;
                 boolean permute = c.ropeStyle() != fileStyle;
@@ -233,7 +235,7 @@ public final class GgufCheckpoint {
                 w.put("gpt2.attention.head_count", GgufValue.uint32(c.nHead()));
                 w.put("gpt2.attention.layer_norm_epsilon", GgufValue.float32((float) c.layerNormEps()));
                 w.put("general.file_type", GgufValue.uint32(fileType(type)));
-                metadataTail(w, tokenizer, c.vocabSize());
+                metadataTail(w, tokenizer, chatTemplate, c.vocabSize());
                 GptConfig withBias = new GptConfig(c.vocabSize(), c.blockSize(), c.nEmbd(), c.nLayer(), c.nHead(), c.dropout(),
                         true, c.layerNormEps(), c.tieEmbeddings(), c.geluTanh());
                 for (Map.Entry<String, int[]> e : Models.parameterShapes(withBias).entrySet()) {
@@ -248,8 +250,9 @@ public final class GgufCheckpoint {
         w.write(out);
     }
 
-    private static void metadataTail(GgufWriter w, Tokenizer tokenizer, int vocab) {
+    private static void metadataTail(GgufWriter w, Tokenizer tokenizer, String chatTemplate, int vocab) {
         if (tokenizer != null) GgufTokenizers.write(tokenizer, vocab, w);
+        if (chatTemplate != null) w.put("tokenizer.chat_template", GgufValue.string(chatTemplate));
         w.put("general.quantization_version", GgufValue.uint32(2));
     }
 

@@ -5,8 +5,6 @@ import dev.jgrad.core.autograd.NoGrad;
 import dev.jgrad.core.Tensor;
 import dev.jgrad.core.io.gguf.GgufFile;
 import dev.jgrad.core.io.gguf.GgufType;
-import dev.jgrad.core.io.gguf.GgufValue;
-import dev.jgrad.core.io.gguf.GgufWriter;
 import dev.jgrad.core.ops.RopeStyle;
 import dev.jgrad.transformer.CausalLM;
 import dev.jgrad.transformer.LlamaConfig;
@@ -51,7 +49,7 @@ class GgufQwen2Test {
         LlamaConfig c = (LlamaConfig) hf.config();
         assertTrue(c.attentionBias() && c.tieEmbeddings() && c.ropeStyle() == RopeStyle.HALF, c.toString());
         Path f = tmp.resolve("qwen2.gguf");
-        GgufCheckpoint.save(hf, null, GgufType.F32, "qwen2", f);
+        GgufCheckpoint.save(hf, null, null, GgufType.F32, "qwen2", f);
         try (GgufFile g = GgufFile.open(f)) {
             assertEquals("qwen2", g.get("general.architecture").asString());
             assertEquals(c.dim(), g.get("qwen2.embedding_length").asInt());
@@ -85,7 +83,7 @@ class GgufQwen2Test {
                 if (e.getKey().endsWith(".bias")) e.getValue().copyFrom(Tensor.randn(gen, e.getValue().shape()));
         }
         Path f = tmp.resolve("interleaved.gguf");
-        GgufCheckpoint.save(m, null, GgufType.F32, "x", f);
+        GgufCheckpoint.save(m, null, null, GgufType.F32, "x", f);
         CausalLM back = ModelLoader.load(f).model();
         assertEquals(RopeStyle.HALF, ((LlamaConfig) back.config()).ropeStyle());
         ModelGoldens.assertClose("interleaved → qwen2 → half", logits(m, IDS), logits(back, IDS), 1e-5);
@@ -100,18 +98,14 @@ class GgufQwen2Test {
         LlamaConfig c = LlamaConfig.builder().vocabSize(tok.vocabSize()).dim(32).layers(1).heads(2).kvHeads(1)
                 .hiddenDim(48).maxSeqLen(16).attentionBias(true).tieEmbeddings(true).build();
         Path plain = tmp.resolve("plain.gguf"), f = tmp.resolve("tok.gguf");
-        GgufCheckpoint.save(new LlamaModel(c, new Generator(1)), tok, GgufType.F32, "tok", plain);
+        LlamaModel model = new LlamaModel(c, new Generator(1));
+        GgufCheckpoint.save(model, tok, null, GgufType.F32, "tok", plain);
         String jinja = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{{ eos_token }}{% endfor %}";
-        try (GgufFile g = GgufFile.open(plain)) {                         // the converter's key, added as it writes it
-            GgufWriter w = new GgufWriter();
-            g.metadata().forEach(w::put);
-            w.put("tokenizer.chat_template", GgufValue.string(jinja));
-            for (GgufFile.TensorInfo t : g.tensors()) w.add(t.name(), t.type(), t.ne(), () -> g.readFloats(t.name()));
-            w.write(f);
-        }
+        GgufCheckpoint.save(model, tok, jinja, GgufType.F32, "tok", f);
         ModelLoader.Loaded back = ModelLoader.load(f);
         try (GgufFile g = GgufFile.open(f)) {
             assertEquals("qwen2", g.get("tokenizer.ggml.pre").asString());
+            assertEquals(jinja, g.get("tokenizer.chat_template").asString(), "llama.cpp's key");
         }
         for (String s : new String[] {"12345 apples", "caf" + "e\u0301 au lait", "Hello,\n\n  world!"})
             assertArrayEquals(tok.encode(s), back.tokenizer().encode(s), s);
