@@ -46,6 +46,8 @@ class ExportCliTest {
                 "--warmup", "1", "--out", ft.toString());
         String adapter = ft.resolve("adapter").toString();
         Path gguf = dir.resolve("m.gguf"), hf = dir.resolve("hf"), merged = dir.resolve("merged");
+        String jinja = "{% for m in messages %}{{ m.content }}{% endfor %}";   // travels into tokenizer.chat_template
+        Files.writeString(pre.resolve("checkpoints/last/tokenizer_config.json"), "{\"chat_template\": \"" + jinja + "\"}");
         String err = run(0, "export", "--checkpoint", base, "--adapter", adapter, "--format", "gguf", "--type", "f32",
                 "--out", gguf.toString());
         run(0, "export", "--checkpoint", base, "--adapter", adapter, "--format", "safetensors", "--out", hf.toString());
@@ -58,6 +60,7 @@ class ExportCliTest {
             assertArrayEquals(b.readFloats(v), g.readFloats("blk.0.attn_v.weight"));
             assertEquals(GgufType.F32, g.tensor("blk.0.attn_v.weight").type());
             assertFalse(g.contains("tokenizer.ggml.model"), "a character tokenizer has no GGUF form");
+            assertEquals(jinja, g.get("tokenizer.chat_template").asString());
         }
         // greedy generation from the GGUF file and from the merged checkpoint agree
         String fromGguf = stdout("generate", "--checkpoint", gguf.toString(), "--prompt-ids", "3 4 5", "--ids",

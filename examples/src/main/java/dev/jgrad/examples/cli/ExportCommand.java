@@ -17,6 +17,7 @@ import dev.jgrad.transformer.checkpoint.ModelLoader;
 import dev.jgrad.transformer.tokenizer.ByteLevelBpeTokenizer;
 import dev.jgrad.transformer.tokenizer.SentencePieceBpeTokenizer;
 import dev.jgrad.transformer.tokenizer.Tokenizer;
+import dev.jgrad.transformer.tokenizer.TokenizerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -109,7 +110,11 @@ public final class ExportCommand implements Callable<Integer> {
                     tok = null;
                 }
                 String name = out.getFileName().toString().replaceFirst("\\.gguf$", "");
-                GgufCheckpoint.save(model, tok, t, name, staging);
+                // the chat template travels too: a GGUF source's own, else a tokenizer_config.json's beside the checkpoint
+                TokenizerConfig config = TokenizerConfig.find(checkpoint, tokenizer);
+                String template = loaded.chatTemplate() != null ? loaded.chatTemplate()
+                        : config != null ? config.chatTemplate().orElse(null) : null;
+                GgufCheckpoint.save(model, tok, template, t, name, staging);
             } else {
                 HfCheckpoint.save(model, staging);
                 if (loaded.tokenizer() instanceof ByteLevelBpeTokenizer bpe) {

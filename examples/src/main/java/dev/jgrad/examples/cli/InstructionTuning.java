@@ -55,7 +55,7 @@ final class InstructionTuning {
         if (loaded.tokenizer() == null)
             throw new IllegalArgumentException("no tokenizer found beside " + base + ": give --tokenizer");
         System.out.println("      " + loaded.model().config());
-        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), io.chatTemplate, base, c.tokenizer);
+        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), io.chatTemplate, loaded.chatTemplate(), base, c.tokenizer);
         InstructionEncoder encoder = new InstructionEncoder(template, loaded.tokenizer());
         int maxLength = Math.min(io.maxLength, loaded.model().maxSequenceLength());
         InstructionData.Prepared data = InstructionData.prepare(records, encoder, maxLength, io.validationFraction, c.seed);

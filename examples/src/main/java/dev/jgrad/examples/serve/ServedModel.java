@@ -13,7 +13,6 @@ import dev.jgrad.transformer.tokenizer.Tokenizer;
 import dev.jgrad.transformer.tokenizer.TokenizerConfig;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,9 +64,9 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
                 throw new IllegalArgumentException("--adapter " + e.getKey() + ": the name is already taken");
             adapters.put(e.getKey(), readAdapter(loaded.model(), e.getKey(), e.getValue()));
         }
-        String nameOrFile = chatTemplate != null || hasOwnTemplate(checkpoint, tokenizer) ? chatTemplate
+        String nameOrFile = chatTemplate != null || loaded.chatTemplate() != null || hasOwnTemplate(checkpoint, tokenizer) ? chatTemplate
                 : ChatTemplate.Format.CHATML.id();
-        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), nameOrFile, checkpoint, tokenizer);
+        ChatTemplate template = ChatTemplate.forModel(loaded.tokenizer(), nameOrFile, loaded.chatTemplate(), checkpoint, tokenizer);
         return new ServedModel(id, loaded.model(), loaded, template, endOfTurn(template), adapters);
     }
 
@@ -162,12 +161,7 @@ public record ServedModel(String id, CausalLM model, ModelLoader.Loaded loaded, 
 
     /** Whether a {@code tokenizer_config.json} beside the checkpoint or tokenizer carries a {@code chat_template}. */
     private static boolean hasOwnTemplate(Path checkpoint, Path tokenizer) throws IOException {
-        for (Path p : new Path[] {checkpoint, tokenizer}) {
-            if (p == null) continue;
-            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
-            Path config = dir == null ? null : dir.resolve(TokenizerConfig.FILE_NAME);
-            if (config != null && Files.isRegularFile(config)) return TokenizerConfig.read(config).chatTemplate().isPresent();
-        }
-        return false;
+        TokenizerConfig config = TokenizerConfig.find(checkpoint, tokenizer);
+        return config != null && config.chatTemplate().isPresent();
     }
 }

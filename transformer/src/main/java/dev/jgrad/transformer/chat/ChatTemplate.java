@@ -128,24 +128,19 @@ public final class ChatTemplate {
 
     /**
      * The chat template to use with a model, as {@code ./jgrad finetune} and an inference server pick it:
-     * {@code nameOrFile} when given (a built-in format's name, or a Jinja file), else the {@code chat_template}
-     * of the first {@code tokenizer_config.json} found in (or beside) {@code places}. BOS and EOS spellings come
-     * from that file when there is one, else from the tokenizer's BOS and EOS pieces.
+     * {@code nameOrFile} when given (a built-in format's name, or a Jinja file), else the template the checkpoint
+     * carries ({@code carried}: a GGUF file's {@code tokenizer.chat_template}), else the {@code chat_template} of
+     * the first {@code tokenizer_config.json} found in (or beside) {@code places}. BOS and EOS spellings come from
+     * that file when there is one, else from the tokenizer's BOS and EOS pieces.
      *
      * @param nameOrFile "llama-2", "llama-3", "chatml", "mistral", a path to a Jinja file, or null
+     * @param carried    the checkpoint's own template ({@code ModelLoader.Loaded#chatTemplate()}), or null
      * @param places     the model's directory, its tokenizer file...; null entries are skipped
      * @throws IllegalArgumentException if no template is named and none is found, naming the way to give one
      */
-    public static ChatTemplate forModel(Tokenizer tokenizer, String nameOrFile, Path... places) throws IOException {
-        TokenizerConfig config = null;
-        for (Path p : places) {
-            if (p == null) continue;
-            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
-            if (dir != null && Files.isRegularFile(dir.resolve(TokenizerConfig.FILE_NAME))) {
-                config = TokenizerConfig.read(dir.resolve(TokenizerConfig.FILE_NAME));
-                break;
-            }
-        }
+    public static ChatTemplate forModel(Tokenizer tokenizer, String nameOrFile, String carried, Path... places)
+            throws IOException {
+        TokenizerConfig config = TokenizerConfig.find(places);
         String bos = config != null ? config.bosToken() : tokenizer.bosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.bosId());
         String eos = config != null ? config.eosToken() : tokenizer.eosId() == Tokenizer.NO_ID ? "" : tokenizer.piece(tokenizer.eosId());
         if (nameOrFile != null) {
@@ -155,8 +150,10 @@ public final class ChatTemplate {
                 throw new IllegalArgumentException("no chat template file " + nameOrFile);
             return of(Format.of(nameOrFile), bos, eos);
         }
+        if (carried != null) return new ChatTemplate(carried, bos, eos);
         if (config != null && config.chatTemplate().isPresent()) return new ChatTemplate(config.chatTemplate().get(), bos, eos);
-        throw new IllegalArgumentException("the model has no chat template (no chat_template in a tokenizer_config.json beside it);"
+        throw new IllegalArgumentException("the model has no chat template (none in the checkpoint, no chat_template in a"
+                + " tokenizer_config.json beside it);"
                 + " give --chat-template llama-2, llama-3, chatml, mistral or a Jinja file");
     }
 

@@ -30,7 +30,8 @@ import java.util.Map;
 
 /**
  * Models in GGUF files, as llama.cpp runs them and its converter ({@code convert_hf_to_gguf.py}) writes them:
- * architectures {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama) and {@code gpt2}, read and written.
+ * architectures {@code llama} (LLaMA 1/2/3, Mistral, TinyLlama), {@code qwen2} (Qwen2, Qwen2.5) and {@code gpt2},
+ * read and written.
  *
  * <p><b>Names.</b> {@code token_embd}, {@code output_norm}, {@code output} (absent when tied to the embedding), and
  * per layer {@code blk.N.}{@code attn_norm}, {@code attn_q}, {@code attn_k}, {@code attn_v}, {@code attn_output},
@@ -38,18 +39,26 @@ import java.util.Map;
  * in)} has GGUF dimensions {@code [in, out]}. {@code gpt2} has {@code position_embd}, {@code attn_qkv} (GPT-2's
  * c_attn, transposed from HF's Conv1D to (out, in) by the converter), {@code ffn_up}/{@code ffn_down} (c_fc,
  * c_proj), and a {@code .bias} beside each norm and linear weight; its metadata keys are {@code gpt2.*}, its layer
- * norm epsilon {@code gpt2.attention.layer_norm_epsilon}.
+ * norm epsilon {@code gpt2.attention.layer_norm_epsilon}. {@code qwen2} has the {@code llama} names plus
+ * {@code blk.N.attn_q.bias}, {@code attn_k.bias}, {@code attn_v.bias} (a {@link LlamaConfig#attentionBias()} model
+ * is written as {@code qwen2}, and a {@code qwen2} file always loads as one).
  *
  * <p><b>RoPE.</b> llama.cpp rotates adjacent pairs (features 2i, 2i+1) in the {@code llama} architecture; the
  * converter permutes Hugging Face's rotate-half q/k rows into that order. Loading therefore builds the model
  * with {@link RopeStyle#INTERLEAVED} and no permutation; saving a model with {@link RopeStyle#HALF} permutes with
- * {@link Models#halfToInterleaved} (per head, with {@code head_count_kv} heads for k).
+ * {@link Models#halfToInterleaved} (per head, with {@code head_count_kv} heads for k). {@code qwen2} is the
+ * opposite: llama.cpp rotates its halves (NeoX style) and the converter copies Hugging Face's rows as they are, so
+ * it loads with {@link RopeStyle#HALF}, and saving an interleaved model permutes q/k rows and biases with
+ * {@link Models#interleavedToHalf}.
  *
- * <p><b>Metadata</b> read: {@code llama.embedding_length}, {@code block_count}, {@code feed_forward_length},
- * {@code context_length}, {@code attention.head_count}, {@code attention.head_count_kv} (default: head_count),
- * {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code rope.dimension_count}
- * (must be the head size); the vocabulary size is the embedding's rows. A file with RoPE scaling ({@code
- * llama.rope.scaling.type}, or Llama 3.1's {@code rope_freqs} tensor) is refused: jgrad does not implement it.
+ * <p><b>Metadata</b> read ({@code qwen2.*} alike): {@code llama.embedding_length}, {@code block_count},
+ * {@code feed_forward_length}, {@code context_length}, {@code attention.head_count}, {@code attention.head_count_kv}
+ * (default: head_count), {@code attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000),
+ * {@code rope.dimension_count} (must be the head size); the vocabulary size is the embedding's rows. A file with
+ * RoPE scaling ({@code llama.rope.scaling.type}, or Llama 3.1's {@code rope_freqs} tensor) is refused, and a model
+ * with {@link LlamaConfig#ropeScaling()} is not written: the converter stores Llama 3.1's remapping only as the
+ * per-frequency factors of {@code rope_freqs}, from which {@link dev.jgrad.transformer.RopeScaling}'s four
+ * parameters cannot in general be recovered exactly.
  *
  * <p><b>Loading</b> reads one tensor at a time and releases its file pages after: linear weights go to
  * {@link GgufLinear}s in their block type or are dequantized to float32 ({@link dev.jgrad.core.io.gguf.GgufBlocks},
@@ -72,13 +81,14 @@ public final class GgufCheckpoint {
     }
 
     /**
-     * The model configuration of a GGUF file: a {@link LlamaConfig} for {@code llama}, a {@link GptConfig} for
-     * {@code gpt2}, checked against the token embedding.
+     * The model configuration of a GGUF file: a {@link LlamaConfig} for {@code llama} and {@code qwen2}, a
+     * {@link GptConfig} for {@code gpt2}, checked against the token embedding.
      */
     public static Record readConfig(GgufFile g) throws GgufFormatException {
         String arch = GgufTokenizers.string(g, "general.architecture");
-        if (!arch.equals("llama") && !arch.equals("gpt2"))
-            throw new GgufFormatException(g.path(), "general.architecture is \"" + arch + "\"; jgrad runs \"llama\" and \"gpt2\" GGUF models");
+        if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("gpt2"))
+            throw new GgufFormatException(g.path(), "general.architecture is \"" + arch
+                    + "\"; jgrad runs \"llama\", \"qwen2\" and \"gpt2\" GGUF models");
         int dim = intKey(g, arch + ".embedding_length", -1), heads = intKey(g, arch + ".attention.head_count", -1);
         if (!g.contains("token_embd.weight")) throw new GgufFormatException(g.path(), "has no tensor token_embd.weight");
         long[] emb = g.tensor("token_embd.weight").ne();
@@ -98,24 +108,25 @@ public final class GgufCheckpoint {
                 return new GptConfig(vocab, context, dim, layers, heads, 0.0, g.contains("blk.0.attn_qkv.bias"),
                         floatKey(g, "gpt2.attention.layer_norm_epsilon", 1e-5), tied, true);
             }
-            GgufValue scaling = g.get("llama.rope.scaling.type");
+            GgufValue scaling = g.get(arch + ".rope.scaling.type");
             if (g.contains("rope_freqs.weight") || scaling != null && !"none".equals(scaling.toString()))
-                throw new GgufFormatException(g.path(), "uses RoPE scaling (" + (scaling != null ? "llama.rope.scaling.type "
-                        + scaling : "rope_freqs.weight, Llama 3.1's frequency factors") + "), which jgrad does not implement");
-            int ropeDims = intKey(g, "llama.rope.dimension_count", dim / heads);
+                throw new GgufFormatException(g.path(), "uses RoPE scaling (" + (scaling != null ? arch + ".rope.scaling.type "
+                        + scaling : "rope_freqs.weight, Llama 3.1's frequency factors") + "), which jgrad does not read from GGUF");
+            int ropeDims = intKey(g, arch + ".rope.dimension_count", dim / heads);
             if (ropeDims != dim / heads)
-                throw new GgufFormatException(g.path(), "llama.rope.dimension_count " + ropeDims + " is not the head size "
+                throw new GgufFormatException(g.path(), arch + ".rope.dimension_count " + ropeDims + " is not the head size "
                         + dim / heads + " (partial rotary embeddings are not supported)");
-            return new LlamaConfig(vocab, dim, layers, heads, intKey(g, "llama.attention.head_count_kv", heads), hidden,
-                    floatKey(g, "llama.attention.layer_norm_rms_epsilon", 1e-5), floatKey(g, "llama.rope.freq_base", 10000),
-                    RopeStyle.INTERLEAVED, context, tied);
+            boolean qwen2 = arch.equals("qwen2");
+            return new LlamaConfig(vocab, dim, layers, heads, intKey(g, arch + ".attention.head_count_kv", heads), hidden,
+                    floatKey(g, arch + ".attention.layer_norm_rms_epsilon", 1e-5), floatKey(g, arch + ".rope.freq_base", 10000),
+                    qwen2 ? RopeStyle.HALF : RopeStyle.INTERLEAVED, context, tied, qwen2, 0, null);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(g.path(), e.getMessage());
         }
     }
 
     /**
-     * Loads a {@code llama} GGUF file into a {@link LlamaModel} (evaluation mode) whose linear layers come from
+     * Loads a {@code llama}, {@code qwen2} or {@code gpt2} GGUF file into a {@link LlamaModel} (evaluation mode) whose linear layers come from
      * {@code linears}: with {@link LinearFactory#FLOAT} every weight is dequantized to float32; with
      * {@link GgufLinear#FACTORY} each linear weight keeps the file's blocks (a Q4_0 model stays at 4.5 bits per
      * weight) and only the embedding and the norms become float32; other factories receive float values.
@@ -159,45 +170,60 @@ public final class GgufCheckpoint {
     }
 
     /**
-     * Writes a model as a GGUF file, laid out as llama.cpp's converter writes it: a LLaMA as {@code llama}, a GPT as
+     * Writes a model as a GGUF file, laid out as llama.cpp's converter writes it: a LLaMA as {@code llama} (one with
+     * q/k/v biases as {@code qwen2}; one with RoPE scaling, or a sliding window shorter than its context, is refused), a GPT as
      * {@code gpt2} (a GPT without biases gets zero biases, which llama.cpp's gpt2 requires; llama.cpp computes GELU
      * with the tanh approximation whatever {@link GptConfig#geluTanh()} says). Norms and biases are F32, 2-D weights
      * {@code type} (F16 where a row is not whole blocks of it, as the converter falls back); the tokenizer's {@code
-     * tokenizer.ggml.*} keys are written when {@code tokenizer} is not null.
+     * tokenizer.ggml.*} keys are written when {@code tokenizer} is not null, {@code tokenizer.chat_template} when
+     * {@code chatTemplate} (a Jinja template, as in a {@code tokenizer_config.json}) is not null.
      */
-    public static void save(CausalLM model, Tokenizer tokenizer, GgufType type, String name, Path out) throws IOException {
+    public static void save(CausalLM model, Tokenizer tokenizer, String chatTemplate, GgufType type, String name, Path out)
+            throws IOException {
         if (type == null || type.isQuantized() && type != GgufType.Q8_0 && type != GgufType.Q4_0)
             throw new IllegalArgumentException("GGUF export writes f32, f16, bf16, q8_0 or q4_0, not " + type);
         GgufWriter w = new GgufWriter();
         Map<String, Tensor> state = model.stateDict();
-        String arch = model.config() instanceof GptConfig ? "gpt2" : "llama";
+        String arch = model.config() instanceof LlamaConfig c && c.attentionBias() ? "qwen2"
+                : model.config() instanceof GptConfig ? "gpt2" : "llama";
         w.put("general.architecture", GgufValue.string(arch));
         w.put("general.type", GgufValue.string("model"));
         w.put("general.name", GgufValue.string(name));
         switch (model.config()) {
             case LlamaConfig c -> {
-                w.put("llama.block_count", GgufValue.uint32(c.nLayers()));
-                w.put("llama.context_length", GgufValue.uint32(c.maxSeqLen()));
-                w.put("llama.embedding_length", GgufValue.uint32(c.dim()));
-                w.put("llama.feed_forward_length", GgufValue.uint32(c.hiddenDim()));
-                w.put("llama.attention.head_count", GgufValue.uint32(c.nHeads()));
-                w.put("llama.attention.head_count_kv", GgufValue.uint32(c.nKvHeads()));
-                w.put("llama.rope.freq_base", GgufValue.float32((float) c.ropeTheta()));
-                w.put("llama.attention.layer_norm_rms_epsilon", GgufValue.float32((float) c.rmsNormEps()));
+                // llama.cpp's llama and qwen2 attend to the whole context: a window shorter than it would be lost
+                if (c.ropeScaling() != null || c.slidingWindow() > 0 && c.slidingWindow() < c.maxSeqLen())
+                    throw new IllegalArgumentException("GGUF export does not write " + (c.ropeScaling() != null
+                            ? "RoPE scaling (Llama 3.1's rope_freqs)" : "a sliding window (" + c.slidingWindow()
+                            + " keys, shorter than the context of " + c.maxSeqLen() + ")") + "; this model has it");
+                w.put(arch + ".block_count", GgufValue.uint32(c.nLayers()));
+                w.put(arch + ".context_length", GgufValue.uint32(c.maxSeqLen()));
+                w.put(arch + ".embedding_length", GgufValue.uint32(c.dim()));
+                w.put(arch + ".feed_forward_length", GgufValue.uint32(c.hiddenDim()));
+                w.put(arch + ".attention.head_count", GgufValue.uint32(c.nHeads()));
+                w.put(arch + ".attention.head_count_kv", GgufValue.uint32(c.nKvHeads()));
+                w.put(arch + ".rope.freq_base", GgufValue.float32((float) c.ropeTheta()));
+                w.put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.float32((float) c.rmsNormEps()));
                 w.put("general.file_type", GgufValue.uint32(fileType(type)));
-                w.put("llama.vocab_size", GgufValue.uint32(c.vocabSize()));
-                w.put("llama.rope.dimension_count", GgufValue.uint32(c.headDim()));
-                metadataTail(w, tokenizer, c.vocabSize());
-                boolean permute = c.ropeStyle() == RopeStyle.HALF;
+                w.put(arch + ".vocab_size", GgufValue.uint32(c.vocabSize()));
+                w.put(arch + ".rope.dimension_count", GgufValue.uint32(c.headDim()));
+                metadataTail(w, tokenizer, chatTemplate, c.vocabSize());
+                // llama rotates interleaved pairs, qwen2 halves: permute q/k rows (and biases) that are the other way
+                RopeStyle fileStyle = c.attentionBias() ? RopeStyle.HALF : RopeStyle.INTERLEAVED;
+                boolean permute = c.ropeStyle() != fileStyle;
                 for (Map.Entry<String, int[]> e : order(c).entrySet()) {
                     String hf = e.getKey();
                     int[] shape = e.getValue();
                     Tensor t = state.get(hf);
                     if (t == null) throw new IllegalStateException("the model has no tensor " + hf);
-                    boolean q = hf.endsWith("self_attn.q_proj.weight"), k = hf.endsWith("self_attn.k_proj.weight");
+                    boolean q = hf.contains("self_attn.q_proj."), k = hf.contains("self_attn.k_proj.");
+                    int cols = shape.length == 2 ? shape[1] : 1;
                     add(w, ggufName(hf), shape, type, () -> {
                         float[] v = t.contiguous().toFloatArray();
-                        return permute && (q || k) ? Models.halfToInterleaved(v, q ? c.nHeads() : c.nKvHeads(), c.headDim(), shape[1]) : v;
+                        if (!permute || !q && !k) return v;
+                        int heads = q ? c.nHeads() : c.nKvHeads();
+                        return fileStyle == RopeStyle.INTERLEAVED ? Models.halfToInterleaved(v, heads, c.headDim(), cols)
+                                : Models.interleavedToHalf(v, heads, c.headDim(), cols);
                     });
                 }
             }
@@ -209,7 +235,7 @@ public final class GgufCheckpoint {
                 w.put("gpt2.attention.head_count", GgufValue.uint32(c.nHead()));
                 w.put("gpt2.attention.layer_norm_epsilon", GgufValue.float32((float) c.layerNormEps()));
                 w.put("general.file_type", GgufValue.uint32(fileType(type)));
-                metadataTail(w, tokenizer, c.vocabSize());
+                metadataTail(w, tokenizer, chatTemplate, c.vocabSize());
                 GptConfig withBias = new GptConfig(c.vocabSize(), c.blockSize(), c.nEmbd(), c.nLayer(), c.nHead(), c.dropout(),
                         true, c.layerNormEps(), c.tieEmbeddings(), c.geluTanh());
                 for (Map.Entry<String, int[]> e : Models.parameterShapes(withBias).entrySet()) {
@@ -224,8 +250,9 @@ public final class GgufCheckpoint {
         w.write(out);
     }
 
-    private static void metadataTail(GgufWriter w, Tokenizer tokenizer, int vocab) {
+    private static void metadataTail(GgufWriter w, Tokenizer tokenizer, String chatTemplate, int vocab) {
         if (tokenizer != null) GgufTokenizers.write(tokenizer, vocab, w);
+        if (chatTemplate != null) w.put("tokenizer.chat_template", GgufValue.string(chatTemplate));
         w.put("general.quantization_version", GgufValue.uint32(2));
     }
 
@@ -249,7 +276,7 @@ public final class GgufCheckpoint {
         };
     }
 
-    /** The model's tensors in the order the converter writes them (embedding, layers, final norm, output). */
+    /** The model's tensors in the order the converter writes them (embedding, layers, final norm, output); q/k/v biases follow their weights. */
     private static Map<String, int[]> order(LlamaConfig c) {
         Map<String, int[]> shapes = LlamaModel.parameterShapes(c), out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", shapes.get("model.embed_tokens.weight"));
@@ -259,6 +286,8 @@ public final class GgufCheckpoint {
             for (String s : perLayer) {
                 String n = "model.layers." + l + "." + s + ".weight";
                 out.put(n, shapes.get(n));
+                String bias = "model.layers." + l + "." + s + ".bias";
+                if (shapes.containsKey(bias)) out.put(bias, shapes.get(bias));
             }
         out.put("model.norm.weight", shapes.get("model.norm.weight"));
         if (!c.tieEmbeddings()) out.put("lm_head.weight", shapes.get("lm_head.weight"));
@@ -267,7 +296,7 @@ public final class GgufCheckpoint {
         return out;
     }
 
-    /** Hugging Face (jgrad) names and GGUF names of {@code llama} tensors, {@code #} a layer index; suffix .weight/.bias. */
+    /** Hugging Face (jgrad) names and GGUF names of {@code llama} and {@code qwen2} tensors, {@code #} a layer index; suffix .weight/.bias. */
     private static final String[][] LLAMA_NAMES = {
             {"model.embed_tokens", "token_embd"}, {"model.norm", "output_norm"}, {"lm_head", "output"},
             {"model.layers.#.input_layernorm", "blk.#.attn_norm"}, {"model.layers.#.self_attn.q_proj", "blk.#.attn_q"},

@@ -21,7 +21,7 @@ import java.util.List;
  * <ul>
  *   <li>{@code tokenizer.ggml.model}: {@code "llama"} (SentencePiece BPE, pieces spelled with ▁, byte pieces
  *       {@code <0xXX>}) or {@code "gpt2"} (byte-level BPE, with {@code tokenizer.ggml.merges}: "left right" in
- *       rank order, and {@code tokenizer.ggml.pre} naming how text is split: "gpt-2" or LLaMA-3's "llama-bpe",
+ *       rank order, and {@code tokenizer.ggml.pre} naming how text is split: "gpt-2", LLaMA-3's "llama-bpe" or "qwen2",
  *       see {@link ByteLevelBpeTokenizer.PreTokenizer});</li>
  *   <li>{@code tokenizer.ggml.tokens} (STRING array, by id), {@code scores} (FLOAT32), {@code token_type}
  *       (INT32: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte);</li>
@@ -76,7 +76,7 @@ final class GgufTokenizers {
                     ByteLevelBpeTokenizer.PreTokenizer pre = ByteLevelBpeTokenizer.PreTokenizer.ofGgufName(preName);
                     if (pre == null)
                         throw new GgufFormatException(g.path(), "tokenizer.ggml.pre is \"" + preName + "\"; jgrad splits text as"
-                                + " \"gpt-2\" and \"llama-bpe\" do (give --tokenizer to use another tokenizer)");
+                                + " \"gpt-2\", \"llama-bpe\" and \"qwen2\" do (give --tokenizer to use another tokenizer)");
                     return ByteLevelBpeTokenizer.fromVocabulary(tokens, special, pairs, pre, source);
                 }
                 default -> throw new GgufFormatException(g.path(), MODEL + " is \"" + kind
@@ -132,7 +132,7 @@ final class GgufTokenizers {
                 w.put(MODEL, GgufValue.string("gpt2"));
                 if (bpe.preTokenizer() == null)
                     throw new IllegalArgumentException("this byte-level BPE tokenizer cuts text in a way that has no"
-                            + " tokenizer.ggml.pre name here (GPT-2's and Llama 3's have: gpt-2, llama-bpe)");
+                            + " tokenizer.ggml.pre name here (GPT-2's, Llama 3's and Qwen2's have: gpt-2, llama-bpe, qwen2)");
                 w.put("tokenizer.ggml.pre", GgufValue.string(bpe.preTokenizer().ggufName()));
                 w.put("tokenizer.ggml.tokens", GgufValue.array(GgufValue.Type.STRING, tokens));
                 w.put("tokenizer.ggml.token_type", GgufValue.array(GgufValue.Type.INT32, types));

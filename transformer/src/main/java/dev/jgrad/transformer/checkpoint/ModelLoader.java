@@ -54,10 +54,13 @@ public final class ModelLoader {
 
     /**
      * A loaded model with what generation needs: the tokenizer (null if none was found), whether prompts start
-     * with {@code bosId}, the id to start from when there is no prompt, and the stop tokens.
+     * with {@code bosId}, the id to start from when there is no prompt, the stop tokens, and the chat template the
+     * checkpoint itself carries (a GGUF file's {@code tokenizer.chat_template}; null for other formats, whose
+     * template lives in a {@code tokenizer_config.json} that {@link dev.jgrad.transformer.chat.ChatTemplate#forModel}
+     * finds).
      */
     public record Loaded(CausalLM model, Tokenizer tokenizer, Format format, boolean addBos, int bosId, int startId,
-                         int[] stopTokens) {}
+                         int[] stopTokens, String chatTemplate) {}
 
     private ModelLoader() {}
 
@@ -112,21 +115,23 @@ public final class ModelLoader {
                 if (stops.length == 0 && tok != null && tok.eosId() != Tokenizer.NO_ID) stops = new int[] {tok.eosId()};
                 boolean gpt = model.config() instanceof GptConfig;
                 int start = bos >= 0 ? bos : stops.length > 0 ? stops[0] : 0;
-                yield new Loaded(model, tok, f, !gpt && bos >= 0, bos, start, stops);
+                yield new Loaded(model, tok, f, !gpt && bos >= 0, bos, start, stops, null);
             }
             case LLAMA2C -> {
                 CausalLM model = Llama2cCheckpoint.load(checkpoint, linears);
                 Path sibling = checkpoint.toAbsolutePath().getParent().resolve("tokenizer.bin");
                 Tokenizer tok = tokenizer != null ? tokenizer(tokenizer, null, model)
                         : Files.isRegularFile(sibling) ? checked(Tokenizer.load(sibling), sibling, model) : null;
-                yield new Loaded(model, tok, f, true, 1, 1, new int[] {1});
+                yield new Loaded(model, tok, f, true, 1, 1, new int[] {1}, null);
             }
             case GGUF -> {
                 CausalLM model = GgufCheckpoint.load(checkpoint, linears);
                 Tokenizer tok;
                 int bos, eos, eot;
                 boolean addBos;
+                String template;
                 try (GgufFile g = GgufFile.open(checkpoint)) {
+                    template = GgufCheckpoint.chatTemplate(g);
                     tok = tokenizer != null ? tokenizer(tokenizer, null, model) : GgufTokenizers.read(g);
                     if (tok != null && tokenizer == null) checked(tok, checkpoint, model);
                     bos = GgufTokenizers.id(g, "tokenizer.ggml.bos_token_id");
@@ -137,7 +142,7 @@ public final class ModelLoader {
                     addBos = bos >= 0 && GgufTokenizers.bool(g, "tokenizer.ggml.add_bos_token", spm);
                 }
                 int[] stops = java.util.stream.IntStream.of(eos, eot).filter(i -> i >= 0).distinct().toArray();
-                yield new Loaded(model, tok, f, addBos, bos, bos >= 0 ? bos : Math.max(eos, 0), stops);
+                yield new Loaded(model, tok, f, addBos, bos, bos >= 0 ? bos : Math.max(eos, 0), stops, template);
             }
             case JGRAD -> {
                 CausalLM model = JgradCheckpoint.load(checkpoint, linears);
@@ -146,7 +151,7 @@ public final class ModelLoader {
                 if (tok == null && tokenizer == null) tok = tokenizer(null, checkpoint.toAbsolutePath().getParent(), model);
                 int bos = tok == null ? Tokenizer.NO_ID : tok.bosId(), eos = tok == null ? Tokenizer.NO_ID : tok.eosId();
                 yield new Loaded(model, tok, f, bos != Tokenizer.NO_ID, bos, bos != Tokenizer.NO_ID ? bos : Math.max(eos, 0),
-                        eos == Tokenizer.NO_ID ? new int[0] : new int[] {eos});
+                        eos == Tokenizer.NO_ID ? new int[0] : new int[] {eos}, null);
             }
         };
     }

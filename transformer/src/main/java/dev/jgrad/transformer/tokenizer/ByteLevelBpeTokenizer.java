@@ -126,8 +126,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     /**
-     * How text is cut into pieces before BPE: GPT-2's expression, or LLaMA-3's (case-insensitive contractions, a
-     * letter run may take one leading non-letter, digits in groups of at most three, newlines kept with the run
+     * How text is cut into pieces before BPE: GPT-2's expression, Qwen2's (below), or LLaMA-3's (case-insensitive
+     * contractions, a letter run may take one leading non-letter, digits in groups of at most three, newlines kept with the run
      * before them), which also takes a piece that is a whole token as that token without merging ({@code
      * ignore_merges}, as Hugging Face's and llama.cpp's LLaMA-3 tokenizers do). Names are llama.cpp's {@code
      * tokenizer.ggml.pre} values.
@@ -137,7 +137,14 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         LLAMA3("llama-bpe", new ByteLevelSplitting(false, false, "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
                 + "| ?[^" + Gpt2PreTokenizer.WHITESPACE + "\\p{L}\\p{N}]+[\\r\\n]*|[" + Gpt2PreTokenizer.WHITESPACE + "]*[\\r\\n]+"
                 + "|[" + Gpt2PreTokenizer.WHITESPACE + "]+(?![^" + Gpt2PreTokenizer.WHITESPACE + "])|[" + Gpt2PreTokenizer.WHITESPACE + "]+",
-                true));
+                true)),
+        /**
+         * Qwen2's: Llama 3's expression but digits one at a time, after the NFC normalizer, merges always run; the
+         * {@code Split} regex is spelled exactly as in Qwen2's {@code tokenizer.json}, so a tokenizer read from one
+         * is recognized as this.
+         */
+        QWEN2("qwen2", new ByteLevelSplitting(true, false, "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+                + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+", false));
 
         private final String ggufName;
         private final ByteLevelSplitting splitting;
@@ -158,6 +165,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             return switch (name) {
                 case "default", "gpt-2", "gpt2" -> GPT2;
                 case "llama-bpe", "llama3", "llama-v3" -> LLAMA3;
+                case "qwen2" -> QWEN2;
                 default -> null;
             };
         }
@@ -175,7 +183,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     /**
      * How this tokenizer cuts text before BPE, as llama.cpp names it; null when it cuts text in a way llama.cpp has
-     * no name for here (a Qwen2-style {@code tokenizer.json}, a prefix space).
+     * no name for here (another {@code Split} regex, a prefix space).
      */
     public PreTokenizer preTokenizer() {
         for (PreTokenizer p : PreTokenizer.values()) if (p.splitting.equals(splitting)) return p;

@@ -40,6 +40,19 @@ public record TokenizerConfig(String bosToken, String eosToken, boolean addBosTo
                 root.path("add_bos_token").asBoolean(false), template(root.path("chat_template"), file));
     }
 
+    /**
+     * The first {@code tokenizer_config.json} in (or, for a file, beside) {@code places}, read; null when there is
+     * none. Null entries are skipped.
+     */
+    public static TokenizerConfig find(Path... places) throws IOException {
+        for (Path p : places) {
+            if (p == null) continue;
+            Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
+            if (dir != null && Files.isRegularFile(dir.resolve(FILE_NAME))) return read(dir.resolve(FILE_NAME));
+        }
+        return null;
+    }
+
     private static String token(JsonNode root, String field, Path file) throws TokenizerFormatException {
         JsonNode node = root.path(field);
         if (node.isMissingNode() || node.isNull()) return "";

@@ -48,7 +48,7 @@ class GgufCheckpointTest {
         Map<String, Tensor> g = ModelGoldens.read("llama");
         LlamaModel meta = Llama2cCheckpoint.load(ModelGoldens.dir().resolve("llama2c/model.bin"));
         Path f = tmp.resolve("m.gguf");
-        GgufCheckpoint.save(meta, null, GgufType.F32, "golden", f);
+        GgufCheckpoint.save(meta, null, null, GgufType.F32, "golden", f);
         ModelLoader.Loaded back = ModelLoader.load(f);
         assertEquals(ModelLoader.Format.GGUF, back.format());
         assertEquals(meta.config(), back.model().config());
@@ -62,7 +62,7 @@ class GgufCheckpointTest {
         LlamaModel hf = ModelGoldens.llama();                              // rotate-half q/k rows
         LlamaModel meta = Llama2cCheckpoint.load(ModelGoldens.dir().resolve("llama2c/model.bin"));   // the same weights, Meta's order
         Path f = tmp.resolve("hf.gguf");
-        GgufCheckpoint.save(hf, null, GgufType.F32, "golden", f);
+        GgufCheckpoint.save(hf, null, null, GgufType.F32, "golden", f);
         LlamaConfig c = ModelGoldens.LLAMA;
         try (GgufFile file = GgufFile.open(f)) {
             assertEquals("llama", file.get("general.architecture").asString());
@@ -148,7 +148,7 @@ class GgufCheckpointTest {
         Map<String, Tensor> g = ModelGoldens.read("gpt");
         Tensor ids = g.get("ids");
         Path f = tmp.resolve("gpt.gguf");
-        GgufCheckpoint.save(ModelGoldens.gpt(), null, GgufType.F32, "gpt", f);
+        GgufCheckpoint.save(ModelGoldens.gpt(), null, null, GgufType.F32, "gpt", f);
         CausalLM back = ModelLoader.load(f).model();
         assertEquals(ModelGoldens.GPT, back.config());
         assertArrayEquals(logits(ModelGoldens.gpt(), ids).toFloatArray(), logits(back, ids).toFloatArray());
@@ -166,7 +166,7 @@ class GgufCheckpointTest {
         dev.jgrad.transformer.gpt.GptModel noBias = new dev.jgrad.transformer.gpt.GptModel(
                 new dev.jgrad.transformer.GptConfig(64, 32, 32, 2, 4, 0.0, false, 1e-5, false, true), new Generator(5));
         noBias.eval();
-        GgufCheckpoint.save(noBias, null, GgufType.F32, "nb", tmp.resolve("nb.gguf"));
+        GgufCheckpoint.save(noBias, null, null, GgufType.F32, "nb", tmp.resolve("nb.gguf"));
         CausalLM nb = ModelLoader.load(tmp.resolve("nb.gguf")).model();
         assertArrayEquals(logits(noBias, ids).toFloatArray(), logits(nb, ids).toFloatArray());
     }
@@ -197,7 +197,7 @@ class GgufCheckpointTest {
         Map<GgufType, Double> bound = Map.of(GgufType.F16, 1e-3, GgufType.BF16, 1e-2, GgufType.Q8_0, 2e-2, GgufType.Q4_0, 0.25);
         for (GgufType t : new GgufType[] {GgufType.F16, GgufType.BF16, GgufType.Q8_0, GgufType.Q4_0}) {
             Path f = tmp.resolve(t + ".gguf");
-            GgufCheckpoint.save(f32, null, t, "t", f);
+            GgufCheckpoint.save(f32, null, null, t, "t", f);
             try (GgufFile file = GgufFile.open(f)) {
                 assertEquals(t, file.tensor("blk.0.attn_q.weight").type());
                 assertEquals(t, file.tensor("output.weight").type());
@@ -220,7 +220,7 @@ class GgufCheckpointTest {
         LlamaModel m = new LlamaModel(c, new Generator(12));
         for (GgufType t : new GgufType[] {GgufType.Q8_0, GgufType.Q4_0, GgufType.F16}) {
             Path f = tmp.resolve("inf-" + t + ".gguf");
-            GgufCheckpoint.save(m, null, t, "t", f);
+            GgufCheckpoint.save(m, null, null, t, "t", f);
             CausalLM dense = ModelLoader.load(f).model();
             CausalLM blocks = ModelLoader.loadForInference(f, null, null).model();
             for (String layer : new String[] {"model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj", "lm_head"}) {
@@ -249,7 +249,7 @@ class GgufCheckpointTest {
                 Path.of(GgufCheckpointTest.class.getResource("/tokenizer/sp-bpe-tiny-bytes.model").toURI()));
         LlamaConfig c = new LlamaConfig(tok.vocabSize() + 3, 32, 1, 2, 1, 64, 1e-5, 10000, RopeStyle.INTERLEAVED, 16, true);
         Path f = tmp.resolve("tok.gguf");
-        GgufCheckpoint.save(new LlamaModel(c, new Generator(1)), tok, GgufType.F32, "tok", f);
+        GgufCheckpoint.save(new LlamaModel(c, new Generator(1)), tok, null, GgufType.F32, "tok", f);
         ModelLoader.Loaded back = ModelLoader.load(f);
         Tokenizer t = back.tokenizer();
         assertEquals(c.vocabSize(), t.vocabSize(), "padded to the embedding with [PAD] pieces");
@@ -278,7 +278,7 @@ class GgufCheckpointTest {
         LlamaModel m = new LlamaModel(new LlamaConfig(32, 32, 1, 2, 1, 64, 1e-5, 10000, RopeStyle.INTERLEAVED, 16, true),
                 new Generator(2));
         Path ok = tmp.resolve("ok.gguf");
-        GgufCheckpoint.save(m, null, GgufType.F32, "x", ok);
+        GgufCheckpoint.save(m, null, null, GgufType.F32, "x", ok);
         byte[] bytes = Files.readAllBytes(ok);
         Path cut = tmp.resolve("cut.gguf");
         Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 100));
@@ -300,5 +300,11 @@ class GgufCheckpointTest {
         w.write(scaled);
         e = assertThrows(GgufFormatException.class, () -> GgufCheckpoint.load(scaled, LinearFactory.FLOAT));
         assertTrue(e.getMessage().contains("RoPE scaling"), e.getMessage());
+
+        LlamaModel llama31 = new LlamaModel(LlamaConfig.builder().vocabSize(32).dim(32).layers(1).heads(2).hiddenDim(64)
+                .maxSeqLen(16).ropeScaling(new dev.jgrad.transformer.RopeScaling(8, 1, 4, 8)).build(), new Generator(2));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> GgufCheckpoint.save(llama31, null, null, GgufType.F32, "x", tmp.resolve("llama31.gguf")));
+        assertTrue(refused.getMessage().contains("RoPE scaling"), refused.getMessage());
     }
 }

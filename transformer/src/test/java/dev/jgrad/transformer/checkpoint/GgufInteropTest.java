@@ -53,7 +53,7 @@ class GgufInteropTest {
         LlamaConfig c = new LlamaConfig(tok.vocabSize() + 2, 64, 2, 4, 2, 96, 1e-5, 10000, RopeStyle.HALF, 64, false);
         LlamaModel m = new LlamaModel(c, new Generator(2026));
         for (Map.Entry<String, GgufType> f : files().entrySet())
-            GgufCheckpoint.save(m, tok, f.getValue(), "tiny-llama", dir.resolve(f.getKey()));
+            GgufCheckpoint.save(m, tok, null, f.getValue(), "tiny-llama", dir.resolve(f.getKey()));
     }
 
     @Test

@@ -68,7 +68,7 @@ class GgufTokenizerParityTest {
         SentencePieceBpeTokenizer original = SentencePieceBpeTokenizer.load(model);
         Path file = out("llama2-vocab.gguf");
         LlamaConfig c = new LlamaConfig(original.vocabSize(), 32, 1, 2, 1, 64, 1e-5, 10000, RopeStyle.INTERLEAVED, 64, true);
-        GgufCheckpoint.save(new LlamaModel(c, new Generator(3)), original, GgufType.Q8_0, "llama2-vocab", file);
+        GgufCheckpoint.save(new LlamaModel(c, new Generator(3)), original, null, GgufType.Q8_0, "llama2-vocab", file);
 
         Tokenizer back;
         try (GgufFile g = GgufFile.open(file)) {
@@ -95,7 +95,7 @@ class GgufTokenizerParityTest {
                 shared("gpt2-bpe", "vocab.bpe"));
         Path file = out("gpt2-vocab.gguf");
         LlamaConfig c = new LlamaConfig(original.vocabSize(), 32, 1, 2, 1, 64, 1e-5, 10000, RopeStyle.INTERLEAVED, 64, true);
-        GgufCheckpoint.save(new LlamaModel(c, new Generator(4)), original, GgufType.Q8_0, "gpt2-vocab", file);
+        GgufCheckpoint.save(new LlamaModel(c, new Generator(4)), original, null, GgufType.Q8_0, "gpt2-vocab", file);
         Tokenizer back;
         try (GgufFile g = GgufFile.open(file)) {
             back = GgufCheckpoint.tokenizer(g);
