@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
  * LLaMA-style model for a few minutes on the CPU with live progress, and prints samples and the validation
  * perplexity; then fine-tunes it with QLoRA (NF4 base, LoRA adapters) on the embedded fortune cookies and reports
  * what that did to both domains and to memory ({@link dev.jgrad.examples.QloraDemoStage}); everything lands in a run
- * directory with plots.
+ * directory with plots. With {@code --sft} the second stage is instruction tuning instead: the pretrained model is
+ * taught, with LoRA, to name the book of a verse ({@link dev.jgrad.examples.SftDemoStage}), and exact match on
+ * held-out verses is printed before and after.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Pretrain a small LLaMA-style model on the embedded King James Bible, then QLoRA-fine-tune it on"
@@ -28,6 +30,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "A smaller model and fewer steps: under a minute.")
     boolean quick;
+
+    @Option(names = "--sft", description = "Second stage: instruction-tune the model to name the book of a verse (LoRA),"
+            + " instead of QLoRA on fortune cookies.")
+    boolean sft;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/demo-TIMESTAMP).")
     Path out;
@@ -55,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunSettings s = settings(quick, seed);
-        try (Outputs.RunDirectory dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, quick ? "demo-quick" : "demo"),
+        try (Outputs.RunDirectory dir = Outputs.RunDirectory.create(out != null ? out : Runs.newRunDir(main, (sft ? "demo-sft" : "demo") + (quick ? "-quick" : "")),
                 overwrite, System.err)) {
             run(s, dir.path());
             dir.completed();
@@ -96,6 +102,13 @@ public final class DemoCommand implements Callable<Integer> {
                 + " --prompt \"And God said\" --temperature 0.8 --top-k 40 --steps 100");
         System.out.println();
 
+        if (sft) {
+            System.out.println("[4/4] instruction tuning: teaching the pretrained model to answer a question, the book of a verse");
+            long t1 = System.nanoTime();
+            dev.jgrad.examples.SftDemoStage.run(session.model(), session.tokenizer(), runDir, quick, seed, Runs.interactive(), System.out);
+            System.out.printf(Locale.ROOT, "      (%.1f s)%n", (System.nanoTime() - t1) / 1e9);
+            return;
+        }
         System.out.println("[4/4] QLoRA: fine-tuning the pretrained model on a new domain, the Unix fortune cookies, with a 4-bit base");
         long t1 = System.nanoTime();
         dev.jgrad.examples.QloraDemoStage.run(session.model(), session.tokenizer(), session.validation(), runDir, quick, seed,
