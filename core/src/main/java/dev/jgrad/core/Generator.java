@@ -73,6 +73,21 @@ public final class Generator {
         return (int) (m >>> 32);
     }
 
+    /**
+     * Writes a uniformly random permutation of {@code 0 .. order.length-1} into {@code order}: the identity, then
+     * Fisher–Yates (for i = n-1 down to 1, swap i with {@code nextInt(i + 1)}). The same state gives the same
+     * permutation on every machine, which is what makes shuffled data orders reproducible and resumable.
+     */
+    public void permutation(int[] order) {
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
     /** Standard normal deviate by the Box–Muller transform (the second value is cached). */
     public double nextGaussian() {
         if (hasSpareNormal) {

@@ -98,15 +98,8 @@ public final class DataLoader<T, B> implements Iterable<B> {
     public Iterator<B> iterator() {
         int n = dataset.size();
         int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        if (shuffler != null) {
-            for (int i = n - 1; i > 0; i--) {   // Fisher–Yates
-                int j = shuffler.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
+        if (shuffler != null) shuffler.permutation(order);
+        else for (int i = 0; i < n; i++) order[i] = i;
         epochsStarted++;
         int batches = batchesPerEpoch();
         return new Iterator<>() {

@@ -69,14 +69,7 @@ public final class DocumentSplit {
         Objects.requireNonNull(fractions, "fractions");
         if (documentCount <= 0) throw new IllegalArgumentException("cannot split " + documentCount + " documents");
         int[] order = new int[documentCount];
-        for (int i = 0; i < documentCount; i++) order[i] = i;
-        Generator generator = new Generator(seed);
-        for (int i = documentCount - 1; i > 0; i--) {
-            int j = generator.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        new Generator(seed).permutation(order);
         int[] ends = ends(documentCount, fractions);
         int trainEnd = ends[0], validationEnd = ends[1], testEnd = ends[2];
         requireSome("train", fractions.train(), trainEnd, documentCount);

@@ -106,19 +106,12 @@ public final class JgradCheckpoint {
     }
 
     /**
-     * The model config of the checkpoint at {@code dir}, refused if it claims far more than its weights file holds
-     * ({@link Models#checkClaimedSize}) or the heap cannot hold its model ({@link Models#checkFitsHeap}): a config
-     * claiming 10⁹ layers fails here, not in an out-of-memory error minutes later.
+     * The model config of the checkpoint at {@code dir} ({@link #readConfig} already refused one that claims more
+     * than {@code model.safetensors} holds), refused too if the heap cannot hold its model
+     * ({@link Models#checkFitsHeap}); the loaders then check every weight's name and shape before building it.
      */
     private static Record buildableConfig(Path dir, LinearFactory linears) throws IOException {
         Record config = readConfig(dir);
-        Path file = dir.resolve(MODEL_FILE);
-        if (!Files.isRegularFile(file)) throw new CheckpointFormatException(dir, "no " + MODEL_FILE);
-        long values = 0;
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            for (SafetensorsFile.Entry e : f.entries()) values += e.numel();   // at most the file's bytes
-        }
-        Models.checkClaimedSize(config, values, dir.resolve(TRAINING));
         Models.checkFitsHeap(config, linears, dir.resolve(TRAINING));
         return config;
     }

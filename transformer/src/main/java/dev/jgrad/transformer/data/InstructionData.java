@@ -45,14 +45,7 @@ public final class InstructionData {
             throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
         int n = conversations.size();
         int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Generator gen = new Generator(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = gen.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+        new Generator(seed).permutation(order);
         int nValidation = validationFraction == 0 || n < 2 ? 0
                 : Math.max(1, (int) Math.round(validationFraction * n));
         List<SftExample> train = new ArrayList<>();

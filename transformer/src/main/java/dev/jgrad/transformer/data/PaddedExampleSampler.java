@@ -89,13 +89,7 @@ public final class PaddedExampleSampler implements BatchSampler {
 
     private void startEpoch(long newEpoch) {
         epochStartState = generator.state();
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = generator.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+        generator.permutation(order);
         epoch = newEpoch;
         position = 0;
     }
